@@ -30,6 +30,8 @@ uint8_t *ike_buf_reserve(struct ike_buf *b, size_t n)
 
 	if (b->err)
 		return NULL;
+	if (n == 0)
+		return b->data ? b->data + b->len : NULL;	/* nothing to reserve */
 	if (n > limit || b->len > limit - n) {
 		b->err = -EMSGSIZE;
 		return NULL;

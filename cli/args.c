@@ -1,0 +1,269 @@
+/*
+ * args.c — rag-ctl option parsing and argument validators.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rag-ctl.h"
+
+/* See rag-ctl.h. */
+int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rag-ctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: rag-ctl %s\n", usage);
+	return EXIT_USAGE;
+}
+
+/* See rag-ctl.h. */
+int not_implemented(const char *what)
+{
+	fprintf(stderr, "rag-ctl: '%s' is not implemented yet\n", what);
+	return EXIT_REFUSED;
+}
+
+/* See rag-ctl.h. */
+int parse_opts(const char *cmd, int argc, char **argv, const struct opt_spec *spec,
+	       size_t nspec, struct opt_val *vals, const char **pos, size_t maxpos,
+	       size_t *npos)
+{
+	bool opts_done = false;
+
+	memset(vals, 0, nspec * sizeof(vals[0]));
+	*npos = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		size_t k, nlen;
+
+		if (opts_done || a[0] != '-' || a[1] == '\0' ||
+		    (a[1] != '-' && isdigit((unsigned char)a[1]))) {
+			if (*npos >= maxpos) {
+				fprintf(stderr, "rag-ctl: %s: unexpected argument '%s'\n", cmd, a);
+				return -1;
+			}
+			pos[(*npos)++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			opts_done = true;
+			continue;
+		}
+		if (a[1] != '-') {
+			/* single-letter options ("-o FILE") are spec names of length 1 */
+			if (a[2] != '\0') {
+				fprintf(stderr, "rag-ctl: %s: unknown option '%s'\n", cmd, a);
+				return -1;
+			}
+			a += 1;
+		} else {
+			a += 2;
+		}
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; k < nspec; k++)
+			if (strlen(spec[k].name) == nlen && !strncmp(spec[k].name, a, nlen))
+				break;
+		if (k == nspec) {
+			if (nlen == 8 && !strncmp(a, "password", 8))
+				fprintf(stderr, "rag-ctl: %s: passwords are read only from standard "
+					"input (--password-stdin), never from the command line\n", cmd);
+			else
+				fprintf(stderr, "rag-ctl: %s: unknown option '%s'\n", cmd, argv[i]);
+			return -1;
+		}
+		if (spec[k].has_arg) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else {
+				fprintf(stderr, "rag-ctl: %s: option '%s' needs a value\n", cmd,
+					argv[i]);
+				return -1;
+			}
+		} else if (eq) {
+			fprintf(stderr, "rag-ctl: %s: option '--%s' takes no value\n", cmd,
+				spec[k].name);
+			return -1;
+		}
+		if (vals[k].count && !spec[k].multi) {
+			fprintf(stderr, "rag-ctl: %s: option '--%s' given twice\n", cmd,
+				spec[k].name);
+			return -1;
+		}
+		if (vals[k].count >= OPT_MAX_VALUES) {
+			fprintf(stderr, "rag-ctl: %s: too many '--%s'\n", cmd, spec[k].name);
+			return -1;
+		}
+		vals[k].val[vals[k].count++] = val ? val : "";
+	}
+	return 0;
+}
+
+/* See rag-ctl.h. */
+bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '-' || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._@-", s[i]))
+			return false;
+	return true;
+}
+
+/* Decimal in [min, max], digits only, overflow-safe. */
+bool valid_uint(const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 10)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	return v >= min && v <= max;
+}
+
+/* See rag-ctl.h. */
+bool valid_addr_or_cidr(const char *s)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	unsigned char buf[16];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(a))
+		return false;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	if (inet_pton(AF_INET, a, buf) == 1)
+		return !slash || valid_uint(slash + 1, 0, 32);
+	if (inet_pton(AF_INET6, a, buf) == 1)
+		return !slash || valid_uint(slash + 1, 0, 128);
+	return false;
+}
+
+/* See rag-ctl.h. */
+bool valid_service(const char *s)
+{
+	const char *p, *dash;
+	char lo[8];
+	size_t n;
+
+	if (!strcmp(s, "any") || !strcmp(s, "icmp"))
+		return true;
+	if (!strncmp(s, "tcp/", 4) || !strncmp(s, "udp/", 4))
+		p = s + 4;
+	else
+		return false;
+	dash = strchr(p, '-');
+	if (!dash)
+		return valid_uint(p, 1, 65535);
+	n = (size_t)(dash - p);
+	if (n == 0 || n >= sizeof(lo))
+		return false;
+	memcpy(lo, p, n);
+	lo[n] = '\0';
+	return valid_uint(lo, 1, 65535) && valid_uint(dash + 1, 1, 65535) &&
+	       strtoul(lo, NULL, 10) <= strtoul(dash + 1, NULL, 10);
+}
+
+/* n digits at s. */
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* See rag-ctl.h: YYYY-MM-DD with a plausible month and day. */
+bool valid_date(const char *s)
+{
+	int m, d;
+
+	if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
+	    s[7] != '-' || !digits(s + 8, 2))
+		return false;
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* See rag-ctl.h: DATE[THH:MM[:SS]][Z|+HH:MM|-HH:MM] or -N[smhd]. */
+bool valid_time(const char *s)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	if (s[0] == '-') {
+		if (n < 3 || n > 12 || !strchr("smhd", s[n - 1]))
+			return false;
+		return digits(s + 1, n - 2);
+	}
+	if (n < 10)
+		return false;
+	{
+		char date[11];
+
+		memcpy(date, s, 10);
+		date[10] = '\0';
+		if (!valid_date(date))
+			return false;
+	}
+	p = s + 10;
+	if (!*p)
+		return true;
+	if (*p != 'T' || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
+		return false;
+	if ((p[1] - '0') * 10 + (p[2] - '0') > 23 || (p[4] - '0') * 10 + (p[5] - '0') > 59)
+		return false;
+	p += 6;
+	if (*p == ':') {
+		if (!digits(p + 1, 2) || (p[1] - '0') * 10 + (p[2] - '0') > 60)
+			return false;
+		p += 3;
+	}
+	if (!*p || !strcmp(p, "Z"))
+		return true;
+	return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) &&
+	       p[3] == ':' && digits(p + 4, 2);
+}
+
+/* See rag-ctl.h. */
+bool valid_dn(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 512 || !strchr(s, '='))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* See rag-ctl.h: an IKE SA id as shown by 'sa list' (decimal or hex). */
+bool valid_sa_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}

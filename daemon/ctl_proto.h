@@ -1,0 +1,30 @@
+/*
+ * ctl_proto.h — the control protocol between rag-ctl and ragd over the unix
+ * stream socket (default /run/rag/ragd.sock).
+ *
+ *   request:  one line "COMMAND[ ARG]...\n" (at most RAG_CTL_MAX_REQUEST
+ *             bytes, printable ASCII, arguments separated by one space);
+ *             secrets, when a command takes one, follow on a second line.
+ *   response: a status line, then a body until the server closes:
+ *               "OK\n"                   success
+ *               "ERR <code> <message>\n" with code one of RAG_CTL_E_*
+ *             Bodies are "key: value" lines (status) or free text.
+ *
+ * The server identifies the caller with SO_PEERCRED.
+ */
+#ifndef RAG_CTL_PROTO_H
+#define RAG_CTL_PROTO_H
+
+#define RAG_CTL_MAX_REQUEST   4096
+#define RAG_CTL_MAX_RESPONSE  (1024 * 1024)
+#define RAG_CTL_TIMEOUT_MS    5000	/* either side gives up after this */
+#define RAG_CTL_MAX_CLIENTS   16	/* concurrent connections served */
+
+enum rag_ctl_code {
+	RAG_CTL_E_REFUSED = 1,		/* valid request, refused (rag-ctl exit 1) */
+	RAG_CTL_E_USAGE = 2,		/* malformed request (rag-ctl exit 2) */
+	RAG_CTL_E_UNKNOWN = 4,		/* command not implemented by this ragd */
+	RAG_CTL_E_BUSY = 5,		/* too many clients */
+};
+
+#endif

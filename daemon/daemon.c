@@ -1,0 +1,344 @@
+/*
+ * daemon.c — configuration loading shared by `ragd -n` and the daemon, the
+ * start-up banner, reload, and the event loop (see daemon.h).
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "notify.h"
+
+/* See daemon.h. */
+uint64_t ragd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* See daemon.h. */
+void ragd_print_errors(const struct rag_conf_errors *errs, bool as_log)
+{
+	for (size_t i = 0; i < errs->n; i++) {
+		if (as_log)
+			log_err("%s", errs->msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs->msg[i]);
+	}
+	if (errs->dropped) {
+		if (as_log)
+			log_err("(%zu more errors not shown)", errs->dropped);
+		else
+			fprintf(stderr, "(%zu more errors not shown)\n", errs->dropped);
+	}
+}
+
+/* Are the generated files there (so -n can check them)? */
+static bool generated_present(const struct rag_config *c)
+{
+	struct stat st;
+
+	return stat(c->certificate, &st) == 0 || stat(c->private_key, &st) == 0;
+}
+
+/* See daemon.h. */
+int ragd_load(const char *path, bool explicit_path, bool check_only,
+	      struct rag_config **cfgp, struct rag_pki *pki, bool *from_file,
+	      struct rag_conf_errors *errs)
+{
+	struct rag_config *c = malloc(sizeof(*c));
+	size_t before = errs->n + errs->dropped;
+	char err[RAG_CONF_MAX_ERRLEN - 64];
+	int r;
+
+	*cfgp = NULL;
+	memset(pki, 0, sizeof(*pki));
+	if (!c) {
+		rag_conf_error(errs, "out of memory");
+		return -ENOMEM;
+	}
+	rag_config_init(c);
+	r = rag_config_load(c, path, errs);
+	*from_file = r != -ENOENT;
+	if (r == -ENOENT) {
+		if (explicit_path) {
+			rag_conf_error(errs, "%s: %s", path, strerror(ENOENT));
+		} else {
+			/* no file at all: embedded defaults (finalized like a file) */
+			rag_config_init(c);
+			rag_config_parse(c, (const uint8_t *)"", 0, "(embedded defaults)", errs);
+		}
+	}
+	if (errs->n + errs->dropped > before)
+		goto fail;
+	if (rag_config_resolve_id(c) < 0) {
+		rag_conf_error(errs, "%s: [gateway] id: not set and the host name is not "
+			       "usable as one; set id", c->source);
+		goto fail;
+	}
+	if (c->generate_pki && !check_only) {
+		struct rag_pki_gen gen;
+
+		r = rag_pki_generate(c->state_dir, c->id, &gen, err, sizeof(err));
+		if (r < 0) {
+			rag_conf_error(errs, "%s: generating certificates: %s", c->source, err);
+			goto fail;
+		}
+		if (gen.ca_created)
+			log_notice("generated a new CA in %s", c->state_dir);
+		if (gen.server_created)
+			log_notice("generated a new server certificate for %s (%s)", c->id,
+				   gen.reason);
+	}
+	if (c->generate_pki && check_only && !generated_present(c)) {
+		/* nothing to check yet: the first start creates them */
+		*cfgp = c;
+		return 0;
+	}
+	if (rag_pki_load(pki, c, errs) < 0)
+		goto fail;
+	*cfgp = c;
+	return 0;
+fail:
+	free(c);
+	return -EINVAL;
+}
+
+/* Log what we run with; on generated certificates also how a client
+ * connects (README material). */
+static void banner(struct ragd *d)
+{
+	const struct rag_config *c = d->cfg;
+	char q[RAG_QUOTE_MAX];
+
+	log_notice("configuration: %s", d->config_from_file ?
+		   rag_quote_str(q, sizeof(q), d->config_path) :
+		   "embedded defaults (no config file)");
+	log_notice("id %s, state directory %s", c->id, c->state_dir);
+	log_notice("server certificate %s, SHA-256 %s", c->certificate, d->pki.cert_fpr);
+	if (c->ca[0])
+		log_notice("CA %s, SHA-256 %s", c->ca, d->pki.ca_fpr);
+	if (c->generate_pki) {
+		log_notice("to connect a client: server address %s; install %s on it "
+			   "as a trusted root CA (check the SHA-256 fingerprint above)",
+			   c->id, c->ca);
+		log_notice("clients authenticate with EAP-MSCHAPv2 as a user created by "
+			   "'rag-ctl user add NAME --password-stdin' (user management "
+			   "arrives with the next milestone)");
+	}
+}
+
+/* See daemon.h. */
+int ragd_reload(struct ragd *d, struct rag_conf_errors *errs)
+{
+	struct rag_config *nc;
+	struct rag_pki np;
+	bool from_file;
+
+	if (ragd_load(d->config_path, d->config_explicit, false, &nc, &np, &from_file,
+		      errs) < 0) {
+		ragd_print_errors(errs, true);
+		log_err("reload failed, keeping the running configuration");
+		return -EINVAL;
+	}
+	if (strcmp(nc->control_socket, d->cfg->control_socket))
+		log_warn("control-socket changed: takes effect at the next start");
+	if (strcmp(nc->state_dir, d->cfg->state_dir))
+		log_warn("state-dir changed: takes effect at the next start");
+	rag_pki_free(&d->pki);
+	d->pki = np;
+	free(d->cfg);
+	d->cfg = nc;
+	d->config_from_file = from_file;
+	d->reloads++;
+	log_notice("configuration reloaded (%s), id %s, certificate SHA-256 %s",
+		   from_file ? d->config_path : "embedded defaults", nc->id, np.cert_fpr);
+	return 0;
+}
+
+/* Reload on SIGHUP: errors are logged by ragd_reload(). */
+static void reload_signal(struct ragd *d)
+{
+	struct rag_conf_errors *errs = calloc(1, sizeof(*errs));
+
+	if (!errs) {
+		log_err("reload: out of memory");
+		return;
+	}
+	log_notice("SIGHUP: reloading configuration");
+	ragd_reload(d, errs);
+	free(errs);
+}
+
+/* Drain the signalfd. */
+static void handle_signals(struct ragd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload_signal(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_notice("signal %u: shutting down", si.ssi_signo);
+			d->quit = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Timer tick: watchdog pings and control client deadlines. */
+static void handle_timer(struct ragd *d)
+{
+	uint64_t expirations, now = ragd_now_ms();
+
+	while (read(d->timerfd, &expirations, sizeof(expirations)) > 0)
+		;
+	if (d->watchdog_usec && now >= d->next_watchdog_ms) {
+		rag_notify("WATCHDOG=1");
+		d->next_watchdog_ms = now + d->watchdog_usec / 2000u;
+	}
+	ctl_expire(d, now);
+}
+
+/* Add fd to the epoll set with tag. */
+static int watch(struct ragd *d, int fd, uint32_t tag)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = tag;
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Signals, timer and epoll set; returns 0 or a negative errno (logged). */
+static int setup_loop(struct ragd *d)
+{
+	struct itimerspec its;
+	uint64_t tick_ms = 1000;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0) {
+		log_err("event loop set-up: %s", strerror(errno));
+		return -errno;
+	}
+	if (rag_watchdog_usec(&d->watchdog_usec) > 0) {
+		uint64_t half = d->watchdog_usec / 2000u;
+
+		if (half == 0)
+			half = 1;
+		if (half < tick_ms)
+			tick_ms = half;
+		log_info("systemd watchdog every %llu ms", (unsigned long long)half);
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = (time_t)(tick_ms / 1000);
+	its.it_interval.tv_nsec = (long)(tick_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL) < 0 ||
+	    watch(d, d->sigfd, RAGD_TAG_SIG) < 0 || watch(d, d->timerfd, RAGD_TAG_TIMER) < 0) {
+		log_err("event loop set-up: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* See daemon.h. */
+int ragd_run(const char *config_path, bool explicit_path)
+{
+	struct rag_conf_errors *errs = calloc(1, sizeof(*errs));
+	struct ragd d;
+	int status = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.epfd = d.sigfd = d.timerfd = d.ctlfd = -1;
+	for (unsigned int i = 0; i < RAG_CTL_MAX_CLIENTS; i++)
+		d.clients[i].fd = -1;
+	d.config_path = config_path;
+	d.config_explicit = explicit_path;
+	clock_gettime(CLOCK_MONOTONIC, &d.started);
+	d.started_wall = time(NULL);
+	if (!errs)
+		return 1;
+	log_notice("ragd %s starting", RAG_VERSION);
+	if (ragd_load(config_path, explicit_path, false, &d.cfg, &d.pki,
+		      &d.config_from_file, errs) < 0) {
+		ragd_print_errors(errs, true);
+		log_err("not starting: configuration errors");
+		free(errs);
+		return 1;
+	}
+	free(errs);
+	banner(&d);
+	if (setup_loop(&d) < 0 || ctl_listen(&d, d.cfg->control_socket) < 0)
+		goto out;
+	log_notice("control socket %s", d.ctl_path);
+	rag_notify("READY=1\nSTATUS=ready: 0 IKE SAs, 0 CHILD SAs (IKE service arrives "
+		   "with the next milestone)");
+	log_notice("ready");
+	d.next_watchdog_ms = ragd_now_ms();
+	while (!d.quit) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(d.epfd, evs, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if (tag == RAGD_TAG_SIG)
+				handle_signals(&d);
+			else if (tag == RAGD_TAG_TIMER)
+				handle_timer(&d);
+			else if (tag == RAGD_TAG_CTL)
+				ctl_accept(&d);
+			else if (tag >= RAGD_TAG_CLIENT)
+				ctl_client_event(&d, tag - RAGD_TAG_CLIENT, evs[i].events);
+		}
+	}
+	rag_notify("STOPPING=1\nSTATUS=stopping");
+	status = 0;
+out:
+	ctl_close(&d);
+	if (d.timerfd >= 0)
+		close(d.timerfd);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	rag_pki_free(&d.pki);
+	free(d.cfg);
+	log_notice("exiting (status %d)", status);
+	return status;
+}

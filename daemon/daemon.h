@@ -1,0 +1,103 @@
+/*
+ * daemon.h — ragd's run-time state and its single event loop (epoll over a
+ * signalfd, a timerfd and the control socket).  Layout for the next
+ * milestones: the IKE sockets, the kernel (XFRM/nftables) channel and the
+ * databases become further fds in the same loop.
+ */
+#ifndef RAG_DAEMON_H
+#define RAG_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+#include "ctl_proto.h"
+#include "pki.h"
+
+/* epoll data.u32 tags */
+enum ragd_tag {
+	RAGD_TAG_SIG = 1,
+	RAGD_TAG_TIMER = 2,
+	RAGD_TAG_CTL = 3,
+	RAGD_TAG_CLIENT = 16,		/* + client slot */
+};
+
+struct ctl_client {
+	int fd;				/* -1 = free slot */
+	uid_t uid;
+	pid_t pid;
+	uint64_t deadline_ms;		/* monotonic; dropped after this */
+	size_t in_len;
+	char in[RAG_CTL_MAX_REQUEST];
+	char *out;			/* response being written */
+	size_t out_len, out_off;
+};
+
+struct ragd {
+	/* configuration */
+	const char *config_path;
+	bool config_explicit;		/* -c given: a missing file is an error */
+	bool config_from_file;		/* false: running on embedded defaults */
+	struct rag_config *cfg;
+	struct rag_pki pki;
+
+	/* event loop */
+	int epfd, sigfd, timerfd, ctlfd;
+	char ctl_path[RAG_CONF_SOCK_MAX + 1];	/* bound path, unlinked at exit */
+	dev_t ctl_dev;
+	ino_t ctl_ino;
+	struct ctl_client clients[RAG_CTL_MAX_CLIENTS];
+	uint64_t watchdog_usec;		/* 0 = no watchdog */
+	uint64_t next_watchdog_ms;
+	struct timespec started;	/* CLOCK_MONOTONIC */
+	time_t started_wall;
+	bool quit;
+	unsigned int reloads;
+};
+
+/*
+ * Load the configuration (embedded defaults when the default file does not
+ * exist), resolve the id, create or reuse generated certificates (unless
+ * check_only) and load and validate keys and certificates.  On success *cfg
+ * and *pki are filled (caller frees); every problem goes to errs.
+ * *from_file tells whether a file was read.  Returns 0 or -EINVAL.
+ */
+int ragd_load(const char *path, bool explicit_path, bool check_only,
+	      struct rag_config **cfg, struct rag_pki *pki, bool *from_file,
+	      struct rag_conf_errors *errs);
+
+/* Print errs to stderr, one per line ("ragd: " prefix for check mode). */
+void ragd_print_errors(const struct rag_conf_errors *errs, bool as_log);
+
+/* Run the daemon until SIGTERM/SIGINT; returns the process exit status. */
+int ragd_run(const char *config_path, bool explicit_path);
+
+/* Re-read configuration and certificates, keeping the old ones on error.
+ * Returns 0 or -EINVAL with the reasons in errs. */
+int ragd_reload(struct ragd *d, struct rag_conf_errors *errs);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t ragd_now_ms(void);
+
+/* ---- control socket (ctl_server.c) ---- */
+
+/* Create, bind (0660, group "rag" when it exists) and listen on path; the
+ * directory is created (0750) if missing; a stale socket is replaced, a live
+ * one is an error.  Returns the fd or a negative errno (logged). */
+int ctl_listen(struct ragd *d, const char *path);
+/* Accept pending connections on the listening socket. */
+void ctl_accept(struct ragd *d);
+/* Handle readiness of client slot i. */
+void ctl_client_event(struct ragd *d, unsigned int i, uint32_t events);
+/* Drop clients past their deadline. */
+void ctl_expire(struct ragd *d, uint64_t now_ms);
+/* Close every client and the listening socket, unlink the socket path. */
+void ctl_close(struct ragd *d);
+
+/* Whether the kernel clock is synchronised (adjtimex, read-only): 1 yes,
+ * 0 no (TIME_ERROR or STA_UNSYNC), -1 unknown (adjtimex failed). */
+int ragd_clock_synced(void);
+
+#endif
