@@ -1,4 +1,4 @@
-/* ike_buf.c — growable output buffer with sticky errors, and guarded keys. */
+/* ike_buf.c — growable output buffer with sticky errors; ike_init(). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,36 +117,4 @@ void ike_buf_set_u32(struct ike_buf *b, size_t off, uint32_t v)
 int ike_init(void)
 {
 	return sodium_init() < 0 ? -ENOMEM : 0;
-}
-
-int ike_key_alloc(struct ike_key *k, size_t len)
-{
-	k->ptr = NULL;
-	k->len = 0;
-	/* sodium_malloc(0) is legal but keep a non-NULL pointer for len 0 */
-	k->ptr = sodium_malloc(len ? len : 1);
-	if (!k->ptr)
-		return -ENOMEM;
-	sodium_memzero(k->ptr, len ? len : 1);
-	k->len = len;
-	return 0;
-}
-
-int ike_key_dup(struct ike_key *k, const void *p, size_t len)
-{
-	int r = ike_key_alloc(k, len);
-
-	if (r < 0)
-		return r;
-	if (len)
-		memcpy(k->ptr, p, len);
-	return 0;
-}
-
-void ike_key_free(struct ike_key *k)
-{
-	if (k->ptr)
-		sodium_free(k->ptr);	/* wipes before unmapping */
-	k->ptr = NULL;
-	k->len = 0;
 }
