@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "ike_frag.h"
 
@@ -78,6 +79,9 @@ void ike_frag_ctx_init(struct ike_frag_ctx *c, uint32_t msg_id,
 void ike_frag_ctx_reset(struct ike_frag_ctx *c)
 {
 	for (size_t i = 0; i < IKE_MAX_FRAGMENTS; i++) {
+		/* decrypted plaintext: wipe before it goes back to malloc */
+		if (c->frag[i].data)
+			sodium_memzero(c->frag[i].data, c->frag[i].len);
 		free(c->frag[i].data);
 		c->frag[i].data = NULL;
 		c->frag[i].len = 0;
