@@ -13,8 +13,9 @@
 /* ID payload body of our configured identity (3.5) appended to b. */
 int exch_auth_id_body(const struct ike_exch_cfg *cfg, struct ike_buf *b);
 
-/* Append IDx and our CERTs and, for the initiator, CERTREQ / IDr /
- * INITIAL_CONTACT / MOBIKE_SUPPORTED; with_auth adds our AUTH (2.15). */
+/* Append IDx and our CERTs and, for the initiator, CERTREQ / IDr;
+ * with_auth adds our AUTH (2.15).  (INITIAL_CONTACT and MOBIKE_SUPPORTED
+ * are added by exch_seal() in ike_exchange.c.) */
 int exch_auth_put_identity(const struct ike_sa *sa, struct ike_msg_builder *mb,
 			   uint8_t id_pl, bool with_auth);
 

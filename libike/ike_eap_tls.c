@@ -32,6 +32,8 @@ struct ike_eap_tls {
 	size_t in_len;
 	uint32_t in_expect;	/* TLS Message Length of the first fragment, 0 */
 	size_t in_total;	/* all TLS bytes received (limit) */
+	X509 *peer;		/* the peer's end-entity certificate, kept by
+				 * the verify callback also when it fails */
 };
 
 /* See ike_eap_tls.h. */
@@ -239,6 +241,20 @@ fail:
 
 /* ---- conversation ---------------------------------------------------------------- */
 
+/* OpenSSL verify callback: keep the leaf certificate for the logs (also
+ * when verification fails), leave the verdict unchanged. */
+static int verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(ctx,
+					      SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct ike_eap_tls *t = ssl ? SSL_get_app_data(ssl) : NULL;
+	X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
+
+	if (t && !t->peer && leaf && X509_up_ref(leaf))
+		t->peer = leaf;
+	return ok;
+}
+
 /* See ike_eap_tls.h. */
 int ike_eap_tls_new(SSL_CTX *ctx, bool server, int64_t now,
 		    struct ike_eap_tls **out)
@@ -266,6 +282,8 @@ int ike_eap_tls_new(SSL_CTX *ctx, bool server, int64_t now,
 	BIO_set_mem_eof_return(t->rbio, -1);
 	BIO_set_mem_eof_return(t->wbio, -1);
 	SSL_set_bio(t->ssl, t->rbio, t->wbio);
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_verify(t->ssl, SSL_get_verify_mode(t->ssl), verify_cb);
 	if (now)
 		X509_VERIFY_PARAM_set_time(SSL_get0_param(t->ssl), (time_t)now);
 	else
@@ -295,6 +313,7 @@ void ike_eap_tls_free(struct ike_eap_tls *t)
 	if (!t)
 		return;
 	SSL_free(t->ssl);
+	X509_free(t->peer);
 	bytes_free(&t->out, t->out_len);
 	bytes_free(&t->in, t->in_len);
 	free(t);
@@ -590,6 +609,8 @@ int ike_eap_tls_peer_cert(const struct ike_eap_tls *t,
 	X509 *x = t ? SSL_get0_peer_certificate(t->ssl) : NULL;
 
 	memset(info, 0, sizeof(*info));
+	if (!x && t)
+		x = t->peer;
 	if (!x)
 		return -ENOENT;
 	return ike_cert_info_fill(x, info);

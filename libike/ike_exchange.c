@@ -2,10 +2,15 @@
  * ike_exchange.c — the exchange engine's core: the SA object, proposal
  * selection (RFC 7296 2.7), message IDs and the response cache (2.1, 2.2),
  * SK protection of our messages, dispatch of received requests and
- * responses to the per-exchange files, and INFORMATIONAL (1.4, 2.4).
+ * responses to the per-exchange files.
  *
  * IKE_SA_INIT lives in ike_exchange_init.c, IKE_AUTH in
- * ike_exchange_auth.c, CREATE_CHILD_SA in ike_exchange_child.c.
+ * ike_exchange_auth.c, CREATE_CHILD_SA in ike_exchange_child.c,
+ * INFORMATIONAL (with MOBIKE) in ike_exchange_info.c.
+ * Also here: RFC 7383 fragmentation of what we send and reassembly of what
+ * we receive, the status notifies of IKE_AUTH (2.4 INITIAL_CONTACT, RFC
+ * 4555 MOBIKE_SUPPORTED), the error answers of 2.5 / 3.2 / 2.21 and the
+ * engine-net state of an SA (fragments, rekey-collision links).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,22 +174,8 @@ static int cfg_check(const struct ike_exch_cfg *cfg)
 	    cfg->n_child_props > IKE_EXCH_MAX_PROPS || !cfg->id ||
 	    cfg->id_len == 0)
 		return -EINVAL;
-	if (cfg->auth == IKE_EXCH_AUTH_PSK && (!cfg->psk || !cfg->psk_len))
-		return -EINVAL;
-	if (cfg->auth == IKE_EXCH_AUTH_SIG && (!cfg->key || cfg->n_certs == 0 ||
-					       cfg->n_certs > IKE_EXCH_MAX_CERTS))
-		return -EINVAL;
-	if (cfg->auth != IKE_EXCH_AUTH_PSK && cfg->auth != IKE_EXCH_AUTH_SIG)
-		return -EINVAL;
-	if (cfg->peer_auth == IKE_EXCH_AUTH_PSK &&
-	    (!cfg->peer_psk || !cfg->peer_psk_len))
-		return -EINVAL;
-	if (cfg->peer_auth == IKE_EXCH_AUTH_SIG && !cfg->trust)
-		return -EINVAL;
-	if (cfg->peer_auth != IKE_EXCH_AUTH_PSK &&
-	    cfg->peer_auth != IKE_EXCH_AUTH_SIG)
-		return -EINVAL;
-	return 0;
+	/* own and peer authentication, methods, EAP (engine-eap) */
+	return exch_auth_cfg_check(cfg);
 }
 
 /* Allocate a zeroed SA bound to cfg. */
@@ -204,6 +195,11 @@ static struct ike_sa *sa_alloc(const struct ike_exch_cfg *cfg, bool initiator)
 	for (size_t i = 0; i < IKE_EXCH_MAX_CHILDREN; i++)
 		sa->child[i].in_use = false;
 	sa->pend.child = -1;
+	sa->net = calloc(1, sizeof(*sa->net));
+	if (!sa->net) {
+		free(sa);
+		return NULL;
+	}
 	return sa;
 }
 
@@ -259,6 +255,9 @@ int exch_sa_clone_empty(const struct ike_sa *old, bool initiator,
 	memcpy(sa->peer_id, old->peer_id, old->peer_id_len);
 	sa->peer_id_len = old->peer_id_len;
 	sa->peer_auth_method = old->peer_auth_method;
+	sa->peer_mobike = old->peer_mobike;	/* RFC 4555: kept over a rekey */
+	sa->mobike = old->mobike;
+	sa->auth = old->auth;	/* the rekeyed SA keeps who authenticated */
 	*out = sa;
 	return 0;
 }
@@ -275,9 +274,16 @@ void exch_pend_clear(struct ike_pending *p)
 void exch_child_release(struct ike_sa *sa, int idx)
 {
 	struct ike_child_sa *c = &sa->child[idx];
+	struct ike_sa_net *n = sa->net;
 
 	ike_key_free(&c->keymat);
 	memset(c, 0, sizeof(*c));
+	if (n && n->our_rk.valid &&
+	    (n->our_rk.old == idx || n->our_rk.new_idx == idx))
+		n->our_rk.valid = false;
+	if (n && n->peer_rk.valid &&
+	    (n->peer_rk.old == idx || n->peer_rk.new_idx == idx))
+		n->peer_rk.valid = false;
 }
 
 /* First free CHILD SA slot, or -ENOSPC. */
@@ -298,6 +304,53 @@ int ike_sa_find_child(const struct ike_sa *sa, uint32_t spi_in)
 	return -ENOENT;
 }
 
+/* Wipe and free a reassembly context (decrypted fragments) and clear *c. */
+static void rx_ctx_free(struct ike_frag_ctx **c)
+{
+	if (!*c)
+		return;
+	for (size_t i = 0; i < IKE_MAX_FRAGMENTS; i++)
+		if ((*c)->frag[i].data)
+			sodium_memzero((*c)->frag[i].data, (*c)->frag[i].len);
+	ike_frag_ctx_reset(*c);
+	free(*c);
+	*c = NULL;
+}
+
+/* Free a fragment set (IKE_MAX_FRAGMENTS buffers); NULL is fine. */
+static void frag_set_free(struct ike_buf *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < IKE_MAX_FRAGMENTS; i++)
+		ike_buf_free(&set[i]);
+	free(set);
+}
+
+/* Release the engine-net state of sa; unlink a rekey-collision partner
+ * (2.8.2) so that neither keeps a pointer to freed memory. */
+static void net_free(struct ike_sa *sa)
+{
+	struct ike_sa_net *n = sa->net;
+
+	if (!n)
+		return;
+	if (n->ike_peer_new && n->ike_peer_new->net)
+		n->ike_peer_new->net->coll_old = NULL;
+	if (n->coll_old && n->coll_old->net) {
+		n->coll_old->net->ike_peer_new = NULL;
+		n->coll_old->net->ike_rk.valid = false;
+	}
+	frag_set_free(n->req);
+	frag_set_free(n->resp);
+	frag_set_free(n->stage);
+	rx_ctx_free(&n->rx_req);
+	rx_ctx_free(&n->rx_resp);
+	sodium_memzero(n, sizeof(*n));
+	free(n);
+	sa->net = NULL;
+}
+
 /* See ike_exchange.h. */
 void ike_sa_free(struct ike_sa *sa)
 {
@@ -306,6 +359,7 @@ void ike_sa_free(struct ike_sa *sa)
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++)
 		exch_child_release(sa, i);
 	exch_pend_clear(&sa->pend);
+	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
 	ike_dh_free(sa->dh);
 	ike_sa_keys_free(&sa->keys);
 	ike_buf_free(&sa->init_req);
@@ -313,6 +367,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_buf_free(&sa->last_req_in);
 	ike_buf_free(&sa->last_resp);
 	ike_buf_free(&sa->last_req_out);
+	net_free(sa);
 	sodium_memzero(sa, sizeof(*sa));
 	free(sa);
 }
@@ -334,17 +389,176 @@ void exch_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 	h->msg_id = msg_id;
 }
 
-/* Seal an inner chain into a whole SK message (3.14). */
+/* We announce fragmentation and the peer did (RFC 7383 2.3). */
+bool exch_frag_on(const struct ike_sa *sa)
+{
+	return sa->peer_frag && !sa->cfg->no_frag;
+}
+
+/* See ike_exchange.h: RFC 7383 2.5.1 budget of one datagram. */
+size_t ike_sa_frag_max_msg(const struct ike_sa *sa)
+{
+	bool v6 = sa->have_endpoints && sa->remote.family == 6;
+	bool natt = !sa->have_endpoints || sa->local.port == 4500 ||
+		    sa->remote.port == 4500;
+	size_t mtu = sa->cfg->frag_mtu ? sa->cfg->frag_mtu :
+		     v6 ? IKE_FRAG_MTU_IPV6 : IKE_FRAG_MTU_IPV4;
+
+	if (!exch_frag_on(sa))
+		return 0;
+	return ike_frag_max_msg(mtu, v6, natt);
+}
+
+/* See ike_exchange.h. */
+size_t ike_sa_frags(const struct ike_sa *sa, bool response,
+		    const struct ike_buf **frags)
+{
+	const struct ike_sa_net *n = sa->net;
+
+	*frags = NULL;
+	if (!n)
+		return 0;
+	if (response) {
+		*frags = n->n_resp ? n->resp : NULL;
+		return n->n_resp;
+	}
+	if (sa->pend.kind == IKE_PEND_NONE || sa->pend.kind == IKE_PEND_INIT ||
+	    n->n_req == 0)
+		return 0;
+	*frags = n->req;
+	return n->n_req;
+}
+
+/*
+ * Status notifies the engine adds to an IKE_AUTH message (types out[],
+ * returns the count): the initiator's first request carries
+ * MOBIKE_SUPPORTED (RFC 4555 3.1, cfg->mobike) and INITIAL_CONTACT (2.4,
+ * cfg->initial_contact); the responder's response carrying AUTH answers
+ * MOBIKE_SUPPORTED once when MOBIKE was negotiated.
+ */
+static size_t auth_status(const struct ike_sa *sa, const struct ike_hdr *h,
+			  const struct ike_chain *ch, uint16_t out[2])
+{
+	struct ike_notify n;
+	size_t k = 0;
+
+	if (h->exchange != IKE_AUTH)
+		return 0;
+	if (ike_chain_find_notify(ch, IKE_N_MOBIKE_SUPPORTED, &n) != 0)
+		return 0;	/* already there (or malformed: leave it) */
+	if (!(h->flags & IKE_FLAG_RESPONSE)) {
+		if (!sa->initiator || !ike_chain_find(ch, IKE_PL_IDI, 0))
+			return 0;
+		if (sa->cfg->mobike)
+			out[k++] = IKE_N_MOBIKE_SUPPORTED;
+		if (sa->cfg->initial_contact)
+			out[k++] = IKE_N_INITIAL_CONTACT;
+	} else if (!sa->initiator && sa->mobike && !sa->net->mobike_sent &&
+		   ike_chain_find(ch, IKE_PL_AUTH, 0)) {
+		out[k++] = IKE_N_MOBIKE_SUPPORTED;
+	}
+	return k;
+}
+
+/* Append data-less notifies types[0..n) to the chain in b (parsed as ch,
+ * first payload *first): patch the last Next Payload, then the payloads. */
+static int chain_add_notifies(struct ike_buf *b, uint8_t *first,
+			      const struct ike_chain *ch,
+			      const uint16_t *types, size_t n)
+{
+	if (ch->n)
+		b->data[ch->pl[ch->n - 1].off] = IKE_PL_NOTIFY;
+	else
+		*first = IKE_PL_NOTIFY;
+	for (size_t i = 0; i < n; i++) {
+		/* 3.2 generic header, 3.10 Protocol 0, SPI Size 0, type */
+		ike_buf_put_u8(b, i + 1 < n ? IKE_PL_NOTIFY : IKE_PL_NONE);
+		ike_buf_put_u8(b, 0);
+		ike_buf_put_u16(b, 8);
+		ike_buf_put_u8(b, 0);
+		ike_buf_put_u8(b, 0);
+		ike_buf_put_u16(b, types[i]);
+	}
+	return ike_buf_error(b);
+}
+
+/* Wipe and free a plaintext buffer. */
+static void buf_wipe_free(struct ike_buf *b)
+{
+	if (b->data)
+		sodium_memzero(b->data, b->cap);
+	ike_buf_free(b);
+}
+
+/*
+ * Seal an inner chain into a whole SK message (3.14) in out; when
+ * fragmentation is on and out is larger than one datagram may be, also
+ * into SKF fragments (RFC 7383 2.5): the request set, or the staged
+ * response set that cache_response() commits.  IKE_AUTH messages get the
+ * status notifies of auth_status().
+ */
 int exch_seal(const struct ike_sa *sa, struct ike_buf *out,
 	      const struct ike_hdr *h, const struct ike_buf *inner,
 	      uint8_t first)
 {
+	struct ike_sa_net *net = sa->net;
+	bool resp = h->flags & IKE_FLAG_RESPONSE;
+	const struct ike_buf *use = inner;
+	struct ike_buf dec;
+	size_t max;
 	int r;
 
 	if (ike_buf_error(inner))
 		return ike_buf_error(inner);
+	ike_buf_init(&dec);
+	if (h->exchange == IKE_AUTH) {
+		struct ike_chain *ch = malloc(sizeof(*ch));
+		uint16_t types[2];
+		size_t nt = 0;
+
+		if (!ch)
+			return -ENOMEM;
+		r = inner->len ? ike_chain_parse(inner->data, inner->len, 0,
+						 first, ch) : 0;
+		if (!inner->len)
+			ch->n = 0;
+		if (r == 0)
+			nt = auth_status(sa, h, ch, types);
+		if (nt) {
+			ike_buf_put(&dec, inner->data, inner->len);
+			r = ike_buf_error(&dec);
+			if (r == 0)
+				r = chain_add_notifies(&dec, &first, ch, types, nt);
+			use = &dec;
+			if (resp && r == 0)
+				net->mobike_sent = true;
+		}
+		free(ch);
+		if (r < 0) {
+			buf_wipe_free(&dec);
+			return r;
+		}
+	}
 	r = ike_sk_build(&sa->keys, sa->initiator, out, h, first,
-			 inner->data, inner->len, NULL);
+			 use->data, use->len, NULL);
+	if (r >= 0 && net) {
+		struct ike_buf **set = resp ? &net->stage : &net->req;
+		size_t *n = resp ? &net->n_stage : &net->n_req;
+
+		*n = 0;
+		max = ike_sa_frag_max_msg(sa);
+		if (max && out->len > max) {
+			if (!*set)
+				*set = calloc(IKE_MAX_FRAGMENTS, sizeof(**set));
+			r = !*set ? -ENOMEM :
+			    ike_frag_build(&sa->keys, sa->initiator, h, first,
+					   use->data, use->len, max, *set,
+					   IKE_MAX_FRAGMENTS, NULL);
+			if (r > 0)
+				*n = (size_t)r;
+		}
+	}
+	buf_wipe_free(&dec);
 	return r < 0 ? r : 0;
 }
 
@@ -377,15 +591,6 @@ int exch_open(const struct ike_sa *sa, const uint8_t *msg, size_t len,
 	}
 	*plain = p;
 	return 0;
-}
-
-/* Wipe and free decrypted payloads. */
-static void plain_free(uint8_t *p, size_t len)
-{
-	if (p) {
-		sodium_memzero(p, len);
-		free(p);
-	}
 }
 
 /* Protected response carrying one error/status notify. */
@@ -449,190 +654,34 @@ int exch_put_ts(struct ike_msg_builder *mb, uint8_t type,
 	return ike_mb_pl_end(mb, off);
 }
 
-/* ---- INFORMATIONAL (1.4, 2.4) ---------------------------------------------------- */
-
-/* Send an INFORMATIONAL request with the given inner chain. */
-static int send_info(struct ike_sa *sa, struct ike_buf *in, uint8_t first,
-		     uint8_t kind, int child, struct ike_buf *out)
-{
-	struct ike_hdr h;
-	int r;
-
-	exch_hdr(sa, &h, INFORMATIONAL, false, sa->my_msg_id);
-	r = exch_seal(sa, out, &h, in, first);
-	if (r < 0)
-		return r;
-	exch_pend_clear(&sa->pend);
-	sa->pend.kind = kind;
-	sa->pend.msg_id = sa->my_msg_id;
-	sa->pend.child = child;
-	ike_buf_reset(&sa->last_req_out);
-	ike_buf_put(&sa->last_req_out, out->data, out->len);
-	return ike_buf_error(&sa->last_req_out);
-}
-
-/* Can we start a request now?  (2.3: window size 1) */
-int exch_can_request(const struct ike_sa *sa)
-{
-	if (sa->pend.kind != IKE_PEND_NONE)
-		return -EBUSY;
-	if (sa->state != IKE_ST_ESTABLISHED)
-		return -EINVAL;
-	return 0;
-}
-
-/* INFORMATIONAL request with a Delete payload (1.4.1): ESP with our inbound
- * SPI of CHILD SA idx, or the IKE SA itself (idx < 0). */
-int ike_exch_delete_build(struct ike_sa *sa, int idx, struct ike_buf *out)
-{
-	struct ike_buf in;
-	struct ike_msg_builder mb;
-	int r = exch_can_request(sa);
-
-	if (r < 0)
-		return r;
-	if (idx >= IKE_EXCH_MAX_CHILDREN || (idx >= 0 && !sa->child[idx].in_use))
-		return -ENOENT;
-	ike_buf_init(&in);
-	ike_mb_begin_chain(&mb, &in);
-	if (idx >= 0)
-		ike_delete_build(&mb, IKE_PROTO_ESP, &sa->child[idx].spi_in, 1);
-	else
-		ike_delete_build(&mb, IKE_PROTO_IKE, NULL, 0);
-	r = ike_mb_finish(&mb);
-	if (r >= 0)
-		r = send_info(sa, &in, mb.first,
-			      idx >= 0 ? IKE_PEND_DELETE_CHILD : IKE_PEND_DELETE_IKE,
-			      idx, out);
-	ike_buf_free(&in);
-	return r;
-}
-
-/* Empty INFORMATIONAL request: liveness check (2.4). */
-int ike_exch_liveness_build(struct ike_sa *sa, struct ike_buf *out)
-{
-	struct ike_buf in;
-	int r = exch_can_request(sa);
-
-	if (r < 0)
-		return r;
-	ike_buf_init(&in);
-	r = send_info(sa, &in, IKE_PL_NONE, IKE_PEND_LIVENESS, -1, out);
-	ike_buf_free(&in);
-	return r;
-}
-
-/* Index of the CHILD SA whose outbound SPI (the peer's inbound) is spi. */
-static int find_child_out(const struct ike_sa *sa, uint32_t spi)
-{
-	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++)
-		if (sa->child[i].in_use && sa->child[i].spi_out == spi)
-			return i;
-	return -ENOENT;
-}
-
-/*
- * INFORMATIONAL request from the peer (1.4.1): "If an IKE SA is deleted,
- * ... the response is an empty INFORMATIONAL"; for ESP "a node SHOULD
- * respond with a Delete payload for the paired SA".  Unknown SPIs are
- * ignored; other payloads too (status notifies).
- */
-static int info_request(struct ike_sa *sa, const struct ike_msg_view *v,
-			const struct ike_chain *in, struct ike_buf *out,
-			struct ike_exch_result *res)
-{
-	uint32_t ours[IKE_EXCH_MAX_CHILDREN];
-	size_t n_ours = 0;
-	bool del_ike = false;
-	struct ike_buf ib;
-	struct ike_msg_builder mb;
-	struct ike_hdr h;
-	int r;
-
-	for (size_t i = 0; i < in->n; i++) {
-		struct ike_delete d;
-
-		if (in->pl[i].type != IKE_PL_DELETE)
-			continue;
-		r = ike_delete_parse(in->pl[i].body, in->pl[i].len, &d);
-		if (r < 0)
-			return r;
-		if (d.protocol == IKE_PROTO_IKE) {
-			del_ike = true;
-			continue;
-		}
-		if (d.protocol != IKE_PROTO_ESP)
-			continue;
-		for (size_t k = 0; k < d.n_spis; k++) {
-			int idx = find_child_out(sa, ike_delete_spi(&d, k));
-
-			if (idx < 0 || n_ours == IKE_EXCH_MAX_CHILDREN)
-				continue;
-			ours[n_ours++] = sa->child[idx].spi_in;
-			exch_child_release(sa, idx);
-			res->deleted_child = idx;
-		}
-	}
-	ike_buf_init(&ib);
-	ike_mb_begin_chain(&mb, &ib);
-	if (!del_ike && n_ours)
-		ike_delete_build(&mb, IKE_PROTO_ESP, ours, n_ours);
-	r = ike_mb_finish(&mb);
-	exch_hdr(sa, &h, INFORMATIONAL, true, v->hdr.msg_id);
-	if (r >= 0)
-		r = exch_seal(sa, out, &h, &ib, mb.first);
-	ike_buf_free(&ib);
-	if (r < 0)
-		return r;
-	if (del_ike) {
-		sa->state = IKE_ST_DELETED;
-		res->ike_deleted = true;
-	}
-	return 1;
-}
-
-/* Response to our INFORMATIONAL request. */
-static int info_response(struct ike_sa *sa, const struct ike_chain *in,
-			 struct ike_exch_result *res)
-{
-	uint16_t err, g;
-	int r = exch_scan_error(in, &err, &g);
-
-	if (r < 0)
-		return r;
-	switch (sa->pend.kind) {
-	case IKE_PEND_DELETE_CHILD:
-		if (sa->pend.child >= 0 && sa->child[sa->pend.child].in_use) {
-			exch_child_release(sa, sa->pend.child);
-			res->deleted_child = sa->pend.child;
-		}
-		break;
-	case IKE_PEND_DELETE_IKE:
-		sa->state = IKE_ST_DELETED;
-		res->ike_deleted = true;
-		break;
-	default:
-		break;
-	}
-	res->notify = err;
-	return err ? -EPROTO : 0;
-}
-
 /* ---- dispatch -------------------------------------------------------------------- */
 
 static void res_init(struct ike_exch_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->child = res->rekeyed_child = res->deleted_child = -1;
+	res->delete_child = -1;
 }
 
-/* Remember request and response for retransmissions (2.1). */
+/* Remember request and response for retransmissions (2.1); the staged
+ * fragments of the response become the cached set.  A request that came
+ * in fragments is not kept byte for byte: only its fragment 1 triggers a
+ * resend (RFC 7383 2.6.1). */
 static int cache_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
-			  const struct ike_buf *out)
+			  bool fragmented, const struct ike_buf *out)
 {
+	struct ike_sa_net *n = sa->net;
+	struct ike_buf *t = n->resp;
+
+	n->resp = n->stage;
+	n->n_resp = n->n_stage;
+	n->stage = t;
+	n->n_stage = 0;
+	n->last_req_frag = fragmented;
 	ike_buf_reset(&sa->last_req_in);
 	ike_buf_reset(&sa->last_resp);
-	ike_buf_put(&sa->last_req_in, msg, len);
+	if (!fragmented)
+		ike_buf_put(&sa->last_req_in, msg, len);
 	ike_buf_put(&sa->last_resp, out->data, out->len);
 	sa->have_last = !ike_buf_error(&sa->last_req_in) &&
 			!ike_buf_error(&sa->last_resp);
@@ -648,28 +697,299 @@ static bool is_retransmit(const struct ike_sa *sa, const uint8_t *msg,
 	       memcmp(sa->last_req_in.data, msg, len) == 0;
 }
 
+/* The cached response into out (its fragments: ike_sa_frags(sa, true)). */
+static int resend(const struct ike_sa *sa, struct ike_buf *out)
+{
+	ike_buf_reset(out);
+	ike_buf_put(out, sa->last_resp.data, sa->last_resp.len);
+	return ike_buf_error(out) ? ike_buf_error(out) : 1;
+}
+
+/* Decrypted inner payloads of one message (wiped when freed). */
+struct rx_plain {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void rx_plain_free(struct rx_plain *pt)
+{
+	if (pt->p) {
+		sodium_memzero(pt->p, pt->cap);
+		free(pt->p);
+	}
+	memset(pt, 0, sizeof(*pt));
+}
+
+/*
+ * Fragment bookkeeping before decryption (RFC 7383 2.6): the reassembly
+ * of this direction, (re)started for the message ID of v; fragments of
+ * another exchange type, duplicates and stale ones are refused unread.
+ */
+static int frag_pre(struct ike_sa *sa, const struct ike_msg_view *v,
+		    bool response, const struct ike_sk_info *si,
+		    struct ike_frag_ctx **c)
+{
+	struct ike_sa_net *n = sa->net;
+	struct ike_frag_ctx **cp = response ? &n->rx_resp : &n->rx_req;
+	uint8_t *ex = response ? &n->rx_resp_exch : &n->rx_req_exch;
+
+	/* 2.3: not negotiated -> not accepted */
+	if (!exch_frag_on(sa))
+		return -EBADMSG;
+	if (*cp && (*cp)->msg_id != v->hdr.msg_id)
+		rx_ctx_free(cp);
+	if (!*cp) {
+		*cp = malloc(sizeof(**cp));
+		if (!*cp)
+			return -ENOMEM;
+		ike_frag_ctx_init(*cp, v->hdr.msg_id, 0);
+		*ex = v->hdr.exchange;
+	}
+	if (*ex != v->hdr.exchange) {
+		if ((*cp)->n_have)
+			return -EBADMSG;
+		*ex = v->hdr.exchange;
+	}
+	if (!ike_frag_wanted(*cp, si->frag_num, si->frag_total))
+		return -EALREADY;
+	*c = *cp;
+	return 0;
+}
+
+/*
+ * Verify and decrypt the SK payload, or one SKF fragment, of a message the
+ * peer sent, and parse the inner chain once the message is whole.
+ *   0            pt / in hold the inner payloads;
+ *   -EINPROGRESS a fragment was stored, more are needed;
+ *   -EALREADY    duplicate or stale fragment (dropped unread);
+ *   -EBADMSG     framing or integrity failure (2.21: dropped);
+ *   -EILSEQ      authenticated, but the inner chain is malformed;
+ *   -ENOTSUP     authenticated, an unknown critical payload
+ *                (in->unsupported_critical);
+ *   -E2BIG, -ENOMEM, -EINVAL (no keys yet).
+ */
+static int rx_open(struct ike_sa *sa, const struct ike_msg_view *v,
+		   bool response, struct rx_plain *pt, struct ike_chain *in)
+{
+	struct ike_frag_ctx *c = NULL;
+	struct ike_sk_info si;
+	uint8_t first;
+	size_t plen = 0;
+	int r;
+
+	if (!sa->keys.sk_d.ptr)
+		return -EINVAL;
+	r = ike_sk_locate(v->msg, v->len, &si);
+	if (r < 0)
+		return r == -E2BIG ? r : -EBADMSG;
+	if (si.is_frag) {
+		r = frag_pre(sa, v, response, &si, &c);
+		if (r < 0)
+			return r;
+	}
+	pt->cap = v->len;
+	pt->p = malloc(pt->cap);
+	if (!pt->p)
+		return -ENOMEM;
+	r = ike_sk_open(&sa->keys, !sa->initiator, v->msg, v->len, si.body_off,
+			pt->p, pt->cap, &plen);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EBADMSG;
+	first = si.first_inner;
+	if (c) {
+		struct ike_frag_ctx **cp = response ? &sa->net->rx_resp :
+						      &sa->net->rx_req;
+		struct ike_buf whole;
+
+		r = ike_frag_add(c, si.frag_num, si.frag_total, si.first_inner,
+				 pt->p, plen);
+		rx_plain_free(pt);
+		if (r == -E2BIG || r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return -EALREADY;
+		if (r == 0)
+			return -EINPROGRESS;
+		/* complete: one allocation of the exact size, so no partial
+		 * plaintext copy is left behind by a realloc */
+		ike_buf_init(&whole);
+		whole.limit = c->max_bytes;
+		if (c->bytes && !ike_buf_reserve(&whole, c->bytes)) {
+			rx_ctx_free(cp);
+			ike_buf_free(&whole);
+			return -ENOMEM;
+		}
+		whole.len = 0;
+		r = ike_frag_take(c, &whole, &first);
+		rx_ctx_free(cp);
+		if (r < 0) {
+			buf_wipe_free(&whole);
+			return r;
+		}
+		pt->p = whole.data;
+		pt->cap = whole.cap;
+		plen = whole.len;
+	}
+	pt->len = plen;
+	if (plen == 0 && first != IKE_PL_NONE)
+		return -EILSEQ;
+	r = plen ? ike_chain_parse(pt->p, plen, 0, first, in) :
+		   ike_chain_parse((const uint8_t *)"", 0, 0, first, in);
+	if (r == -ENOTSUP)
+		return r;
+	if (r < 0)
+		return -EILSEQ;
+	/* 3.14: no encrypted payload inside an encrypted payload */
+	for (size_t i = 0; i < in->n; i++)
+		if (in->pl[i].type == IKE_PL_SK || in->pl[i].type == IKE_PL_SKF)
+			return -EILSEQ;
+	return 0;
+}
+
+/* Unprotected answer to a request with one notify (2.5, 3.2 in
+ * IKE_SA_INIT): HDR(SPIi, SPIr as received, IKEv2), N(type) [data]. */
+static int plain_answer(const struct ike_hdr *req, uint16_t type,
+			const uint8_t *data, size_t data_len,
+			struct ike_buf *out, struct ike_exch_result *res)
+{
+	struct ike_msg_builder mb;
+	struct ike_hdr h;
+	int r;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spi_i, req->spi_i, 8);
+	memcpy(h.spi_r, req->spi_r, 8);
+	h.version = IKE_VERSION;	/* "the closest version ... we support" */
+	h.exchange = req->exchange;
+	h.flags = IKE_FLAG_RESPONSE;
+	h.msg_id = req->msg_id;
+	ike_buf_reset(out);
+	ike_mb_begin(&mb, out, &h);
+	ike_notify_build(&mb, 0, type, NULL, 0, data, data_len);
+	r = ike_mb_finish(&mb);
+	if (r < 0)
+		return r;
+	res->notify = type;
+	return 1;
+}
+
+/* May this IKE_SA_INIT request get an unprotected answer from sa? */
+static bool init_answerable(const struct ike_sa *sa, const struct ike_hdr *h)
+{
+	return h->exchange == IKE_SA_INIT && !sa->initiator &&
+	       sa->state == IKE_ST_IDLE && h->msg_id == 0 &&
+	       (h->flags & (IKE_FLAG_RESPONSE | IKE_FLAG_INITIATOR)) ==
+	       IKE_FLAG_INITIATOR && sodium_is_zero(h->spi_r, 8);
+}
+
+/* Fragment 1 of the request answered last (RFC 7383 2.6.1: "... MUST only
+ * trigger a retransmission of the response ... if the Fragment Number ...
+ * is set to 1; otherwise, it MUST be ignored"); authenticated first. */
+static int frag_retransmit(struct ike_sa *sa, const struct ike_msg_view *v,
+			   struct ike_buf *out)
+{
+	struct ike_sk_info si;
+	uint8_t *p;
+	size_t plen = 0;
+	int r;
+
+	if (ike_sk_locate(v->msg, v->len, &si) < 0 || !si.is_frag ||
+	    !sa->keys.sk_d.ptr)
+		return -EBADMSG;
+	if (si.frag_num != 1 || !sa->net->last_req_frag)
+		return -EALREADY;
+	p = malloc(v->len);
+	if (!p)
+		return -ENOMEM;
+	r = ike_sk_open(&sa->keys, !sa->initiator, v->msg, v->len, si.body_off,
+			p, v->len, &plen);
+	sodium_memzero(p, v->len);
+	free(p);
+	if (r < 0)
+		return -EBADMSG;
+	return resend(sa, out);
+}
+
+/* Status notifies of a decrypted IKE_AUTH message (either direction):
+ * INITIAL_CONTACT (2.4) and MOBIKE_SUPPORTED (RFC 4555 3.1).  -EILSEQ when
+ * one of them is malformed. */
+static int auth_scan(struct ike_sa *sa, const struct ike_chain *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct ike_notify n;
+
+		if (in->pl[i].type != IKE_PL_NOTIFY)
+			continue;
+		if (ike_notify_parse(in->pl[i].body, in->pl[i].len, &n) < 0)
+			return -EILSEQ;
+		if (n.type == IKE_N_INITIAL_CONTACT && !sa->initiator) {
+			if (ike_notify_empty(&n) < 0)
+				return -EILSEQ;
+			sa->peer_initial_contact = true;
+		} else if (n.type == IKE_N_MOBIKE_SUPPORTED) {
+			if (ike_notify_empty(&n) < 0)
+				return -EILSEQ;
+			sa->peer_mobike = true;
+			sa->mobike = sa->cfg->mobike;
+		}
+	}
+	return 0;
+}
+
 /* See ike_exchange.h. */
 int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			  struct ike_buf *out, struct ike_exch_result *res)
 {
+	return ike_sa_handle_request_from(sa, msg, len, NULL, NULL, out, res);
+}
+
+/* See ike_exchange.h. */
+int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
+			       size_t len, const struct ike_endpoint *local,
+			       const struct ike_endpoint *remote,
+			       struct ike_buf *out, struct ike_exch_result *res)
+{
 	struct ike_msg_view *v;
 	struct ike_chain *in = NULL;
-	uint8_t *plain = NULL;
+	struct rx_plain pt = { 0 };
+	bool frag, handled = false;
+	uint8_t crit;
 	int r;
 
 	res_init(res);
-	if (is_retransmit(sa, msg, len)) {
-		ike_buf_reset(out);
-		ike_buf_put(out, sa->last_resp.data, sa->last_resp.len);
-		return ike_buf_error(out) ? ike_buf_error(out) : 1;
-	}
+	if (!local != !remote || !sa->net)
+		return -EINVAL;
+	sa->net->n_stage = 0;
+	if (is_retransmit(sa, msg, len))
+		return resend(sa, out);
 	v = malloc(sizeof(*v) + sizeof(*in));
 	if (!v)
 		return -ENOMEM;
 	in = (struct ike_chain *)(v + 1);
 	r = ike_msg_parse(msg, len, v);
+	if (r == -EPROTONOSUPPORT) {
+		/* 2.5: "If an endpoint receives a message with a higher major
+		 * version number, it MUST drop the message and SHOULD send an
+		 * unauthenticated Notify message of type INVALID_MAJOR_VERSION
+		 * containing the highest (closest) version number it supports" */
+		if ((v->hdr.version >> 4) > (IKE_VERSION >> 4) &&
+		    init_answerable(sa, &v->hdr))
+			r = plain_answer(&v->hdr, IKE_N_INVALID_MAJOR_VERSION,
+					 NULL, 0, out, res);
+		goto out;
+	}
+	if (r == -ENOTSUP) {
+		/* 3.2: "... MUST reject the entire message and send an
+		 * UNSUPPORTED_CRITICAL_PAYLOAD ... containing the payload type" */
+		crit = v->ch.unsupported_critical;
+		if (init_answerable(sa, &v->hdr))
+			r = plain_answer(&v->hdr,
+					 IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+					 &crit, 1, out, res);
+		goto out;
+	}
 	if (r < 0) {
-		r = r == -ENOTSUP ? -ENOTSUP : -EBADMSG;
+		r = -EBADMSG;
 		goto out;
 	}
 	r = -EINVAL;
@@ -686,7 +1006,8 @@ int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		r = exch_init_request(sa, v, out, res);
 		if (r == 1 && sa->state == IKE_ST_INIT_DONE) {
 			sa->peer_msg_id = 1;
-			r = cache_response(sa, msg, len, out) < 0 ? -ENOMEM : 1;
+			r = cache_response(sa, msg, len, false, out) < 0 ?
+			    -ENOMEM : 1;
 		}
 		goto out;
 	}
@@ -694,38 +1015,96 @@ int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		goto out;
 	if (sa->state < IKE_ST_INIT_DONE || sa->state >= IKE_ST_DELETED)
 		goto out;
-	if (v->hdr.msg_id != sa->peer_msg_id)
-		goto out_old;
-	r = exch_open(sa, msg, len, &plain, in);
-	if (r < 0)
+	frag = v->ch.n > 0 && v->ch.pl[v->ch.n - 1].type == IKE_PL_SKF;
+	if (v->hdr.msg_id != sa->peer_msg_id) {
+		r = -EALREADY;
+		if (frag && sa->have_last && v->hdr.msg_id + 1 == sa->peer_msg_id)
+			r = frag_retransmit(sa, v, out);
 		goto out;
-	r = -EINVAL;
-	switch (v->hdr.exchange) {
-	case IKE_AUTH:
-		if (!sa->initiator && sa->state == IKE_ST_INIT_DONE)
-			r = exch_auth_request(sa, v, in, out, res);
-		break;
-	case CREATE_CHILD_SA:
-		if (sa->state == IKE_ST_ESTABLISHED)
-			r = exch_child_request(sa, v, in, out, res);
-		break;
-	case INFORMATIONAL:
-		if (sa->state >= IKE_ST_ESTABLISHED)
-			r = info_request(sa, v, in, out, res);
-		break;
-	default:
-		break;
 	}
+	r = rx_open(sa, v, false, &pt, in);
+	if (r == -ENOTSUP) {
+		crit = in->unsupported_critical;
+		res->notify = IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD;
+		r = exch_notify_resp(sa, v->hdr.exchange, v->hdr.msg_id,
+				     IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit,
+				     1, out);
+		r = r < 0 ? r : 1;
+		goto answered;
+	}
+	if (r < 0 && r != -EILSEQ)
+		goto out;
+	sa->net->rx_local = local;
+	sa->net->rx_remote = remote;
+	if (r == 0 && v->hdr.exchange == IKE_AUTH)
+		r = auth_scan(sa, in);
+	if (r == 0) {
+		r = -EINVAL;
+		switch (v->hdr.exchange) {
+		case IKE_AUTH:
+			handled = !sa->initiator && sa->state == IKE_ST_INIT_DONE;
+			if (handled)
+				r = exch_auth_request(sa, v, in, out, res);
+			if (r == 1 && res->established)
+				res->initial_contact = sa->peer_initial_contact;
+			break;
+		case CREATE_CHILD_SA:
+			handled = sa->state == IKE_ST_ESTABLISHED;
+			if (handled) {
+				r = exch_child_request(sa, v, in, out, res);
+			} else if (sa->state == IKE_ST_REKEYED) {
+				/* 2.25: an SA being replaced takes no new
+				 * CHILD SAs or rekeys: TEMPORARY_FAILURE */
+				res->notify = IKE_N_TEMPORARY_FAILURE;
+				r = exch_notify_resp(sa, CREATE_CHILD_SA,
+						     v->hdr.msg_id,
+						     IKE_N_TEMPORARY_FAILURE,
+						     NULL, 0, out);
+				r = r < 0 ? r : 1;
+			}
+			break;
+		case INFORMATIONAL:
+			handled = sa->state >= IKE_ST_ESTABLISHED;
+			if (handled)
+				r = exch_info_request(sa, v, in, out, res);
+			break;
+		default:
+			break;
+		}
+	} else {
+		handled = (v->hdr.exchange == IKE_AUTH && !sa->initiator &&
+			   sa->state == IKE_ST_INIT_DONE) ||
+			  ((v->hdr.exchange == CREATE_CHILD_SA ||
+			    v->hdr.exchange == INFORMATIONAL) &&
+			   sa->state >= IKE_ST_ESTABLISHED);
+	}
+	sa->net->rx_local = sa->net->rx_remote = NULL;
+	if ((r == -EILSEQ || r == -EBADMSG) && handled) {
+		/* 3.10.1 INVALID_SYNTAX: "... may only be returned for and
+		 * in an encrypted packet if the Message ID and cryptographic
+		 * checksum were valid"; 2.21.2: a failed IKE_AUTH leaves no
+		 * IKE SA */
+		res_init(res);
+		res->notify = IKE_N_INVALID_SYNTAX;
+		r = exch_notify_resp(sa, v->hdr.exchange, v->hdr.msg_id,
+				     IKE_N_INVALID_SYNTAX, NULL, 0, out);
+		r = r < 0 ? r : 1;
+		if (v->hdr.exchange == IKE_AUTH)
+			sa->state = IKE_ST_FAILED;
+	} else if (r == -EILSEQ) {
+		r = -EBADMSG;
+	}
+answered:
 	if (r == 1) {
 		sa->peer_msg_id++;
-		if (cache_response(sa, msg, len, out) < 0)
+		if (cache_response(sa, msg, len, frag, out) < 0)
 			r = -ENOMEM;
 	}
 	goto out;
 out_old:
 	r = -EALREADY;	/* an old request whose response we no longer hold */
 out:
-	plain_free(plain, len);
+	rx_plain_free(&pt);
 	free(v);
 	return r;
 }
@@ -741,7 +1120,8 @@ static uint8_t pend_exchange(uint8_t kind)
 	case IKE_PEND_IKE_REKEY: return CREATE_CHILD_SA;
 	case IKE_PEND_DELETE_CHILD:
 	case IKE_PEND_DELETE_IKE:
-	case IKE_PEND_LIVENESS: return INFORMATIONAL;
+	case IKE_PEND_LIVENESS:
+	case IKE_PEND_UPDATE_ADDR: return INFORMATIONAL;
 	default: return 0;
 	}
 }
@@ -752,7 +1132,7 @@ int ike_sa_handle_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 {
 	struct ike_msg_view *v;
 	struct ike_chain *in;
-	uint8_t *plain = NULL;
+	struct rx_plain pt = { 0 };
 	uint8_t kind = sa->pend.kind;
 	int r;
 
@@ -787,7 +1167,11 @@ int ike_sa_handle_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	}
 	if (memcmp(v->hdr.spi_r, sa->spi_r, 8) != 0)
 		goto out;
-	r = exch_open(sa, msg, len, &plain, in);
+	r = rx_open(sa, v, true, &pt, in);
+	if (r == -EILSEQ || r == -ENOTSUP)
+		r = -EBADMSG;
+	if (r == 0 && kind == IKE_PEND_AUTH)
+		r = auth_scan(sa, in) < 0 ? -EBADMSG : 0;
 	if (r < 0)
 		goto out;
 	switch (kind) {
@@ -800,16 +1184,17 @@ int ike_sa_handle_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		r = exch_child_response(sa, in, res);
 		break;
 	default:
-		r = info_response(sa, in, res);
+		r = exch_info_response(sa, in, res);
 		break;
 	}
 	if (r != -EBADMSG) {
 		/* the exchange is over, whatever its outcome (2.2) */
 		exch_pend_clear(&sa->pend);
 		sa->my_msg_id++;
+		sa->net->n_req = 0;
 	}
 out:
-	plain_free(plain, len);
+	rx_plain_free(&pt);
 	free(v);
 	return r;
 }

@@ -9,6 +9,10 @@
  * (with PFS when a KE is exchanged), the rekeyed IKE SA per 2.18; the
  * CHILD SAs move to the new IKE SA (2.8).  CHILD SA keys are also set up
  * here for IKE_AUTH (exch_child_install).
+ * Simultaneous rekeying (2.8.1 CHILD SAs, 2.8.2 the IKE SA) is resolved
+ * here: "the SA created with the lowest of the four nonces used in the two
+ * exchanges is redundant and SHOULD be closed by the endpoint that created
+ * it" (see ike_exchange.h, res->delete_child / res->delete_sa).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,34 @@ uint32_t exch_random_spi(void)
 		spi = randombytes_random();
 	while (spi < 256);
 	return spi;
+}
+
+/* Lower of nonces a and b into rec->min (memcmp order over the common
+ * length, then the shorter first). */
+void exch_rekey_min(struct exch_rekey_rec *rec, const uint8_t *a, size_t alen,
+		    const uint8_t *b, size_t blen)
+{
+	size_t m = alen < blen ? alen : blen;
+	int c = memcmp(a, b, m);
+	bool a_low = c < 0 || (c == 0 && alen <= blen);
+
+	if (a_low) {
+		memcpy(rec->min, a, alen);
+		rec->min_len = alen;
+	} else {
+		memcpy(rec->min, b, blen);
+		rec->min_len = blen;
+	}
+}
+
+/* Does record a hold a lower nonce than record b? (2.8.1) */
+bool exch_rekey_lower(const struct exch_rekey_rec *a,
+		      const struct exch_rekey_rec *b)
+{
+	size_t m = a->min_len < b->min_len ? a->min_len : b->min_len;
+	int c = memcmp(a->min, b->min, m);
+
+	return c < 0 || (c == 0 && a->min_len < b->min_len);
 }
 
 /* Install CHILD SA slot idx with KEYMAT of 2.17; see ike_exchange_int.h. */
@@ -347,6 +379,16 @@ static int rekey_ike_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		       nonce.len, nr, sizeof(nr), &res->new_sa);
 	if (r < 0)
 		return r;
+	if (sa->pend.kind == IKE_PEND_IKE_REKEY) {
+		/* 2.8.2: our own rekey of this SA is in flight; the winner is
+		 * known when its response arrives (exch_child_response) */
+		struct exch_rekey_rec *rk = &sa->net->ike_rk;
+
+		exch_rekey_min(rk, nonce.ptr, nonce.len, nr, sizeof(nr));
+		rk->valid = true;
+		sa->net->ike_peer_new = res->new_sa;
+		res->new_sa->net->coll_old = sa;
+	}
 	memcpy(sel.spi, spi_r, 8);
 	ike_sa_build(mb, &sel, 1);
 	ike_nonce_build(mb, nr, sizeof(nr));
@@ -356,6 +398,36 @@ static int rekey_ike_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		ike_ke_build(mb, (uint16_t)grp, pub, pl);
 	}
 	return 0;
+}
+
+/*
+ * We answered the peer's rekey of CHILD SA old (new SA slot).  If our own
+ * rekey of old is pending, remember this exchange's lower nonce for when
+ * our response arrives; if ours already completed (the messages crossed),
+ * decide now (2.8.1).
+ */
+static void child_collision_peer(struct ike_sa *sa, int old, int slot,
+				 const struct ike_chunk *ni,
+				 const uint8_t *nr, size_t nr_len,
+				 struct ike_exch_result *res)
+{
+	struct ike_sa_net *n = sa->net;
+	struct exch_rekey_rec peer;
+
+	exch_rekey_min(&peer, ni->ptr, ni->len, nr, nr_len);
+	peer.old = old;
+	peer.new_idx = slot;
+	peer.valid = true;
+	if (sa->pend.kind == IKE_PEND_CHILD_REKEY && sa->pend.child == old) {
+		n->peer_rk = peer;
+	} else if (n->our_rk.valid && n->our_rk.old == old) {
+		res->rekey_collision = true;
+		/* ours holds the lowest nonce: the SA we made is redundant and
+		 * ours to delete; otherwise the peer deletes its new SA */
+		if (exch_rekey_lower(&n->our_rk, &peer))
+			res->delete_child = n->our_rk.new_idx;
+		n->our_rk.valid = false;
+	}
 }
 
 /* Responder: new CHILD SA / CHILD rekey request -> response. */
@@ -430,6 +502,8 @@ static int child_request(struct ike_sa *sa, const struct ike_chain *in,
 		return r;
 	res->child = slot;
 	res->rekeyed_child = old;
+	if (old >= 0)
+		child_collision_peer(sa, old, slot, &nonce, nr, sizeof(nr), res);
 	sel.spi[0] = (uint8_t)(spi >> 24);
 	sel.spi[1] = (uint8_t)(spi >> 16);
 	sel.spi[2] = (uint8_t)(spi >> 8);
@@ -508,6 +582,63 @@ int exch_child_request(struct ike_sa *sa, const struct ike_msg_view *v,
 	return 1;
 }
 
+/*
+ * Our rekey of CHILD SA p->child completed with new SA slot.  Normally we
+ * delete the old SA (1.3.3); if we answered the peer's rekey of the same SA
+ * meanwhile, the exchange with the lowest nonce made the redundant SA
+ * (2.8.1).
+ */
+static void child_collision_ours(struct ike_sa *sa, const struct ike_pending *p,
+				 int slot, const struct ike_chunk *nr,
+				 struct ike_exch_result *res)
+{
+	struct ike_sa_net *n = sa->net;
+	struct exch_rekey_rec mine;
+
+	exch_rekey_min(&mine, p->nonce, sizeof(p->nonce), nr->ptr, nr->len);
+	mine.old = p->child;
+	mine.new_idx = slot;
+	mine.valid = true;
+	res->delete_child = p->child;
+	if (n->peer_rk.valid && n->peer_rk.old == p->child) {
+		res->rekey_collision = true;
+		if (exch_rekey_lower(&mine, &n->peer_rk))
+			res->delete_child = slot;	/* ours is redundant */
+		n->peer_rk.valid = false;
+	} else {
+		n->our_rk = mine;
+	}
+}
+
+/*
+ * Our IKE SA rekey completed (res->new_sa).  Normally we delete the old SA
+ * (2.18).  If we answered the peer's IKE rekey meanwhile (2.8.2), the
+ * exchange with the lowest nonce made the redundant IKE SA: when it is
+ * ours, we delete our new SA and the CHILD SAs stay with the peer's; else
+ * they move from the peer's new SA to ours and we delete the old one.
+ */
+static void ike_collision_ours(struct ike_sa *sa, const struct ike_pending *p,
+			       const struct ike_chunk *nr,
+			       struct ike_exch_result *res)
+{
+	struct ike_sa_net *n = sa->net;
+	struct ike_sa *other = n->ike_peer_new;
+	struct exch_rekey_rec mine;
+
+	res->delete_sa = sa;
+	if (!other || !n->ike_rk.valid)
+		return;
+	exch_rekey_min(&mine, p->nonce, sizeof(p->nonce), nr->ptr, nr->len);
+	res->rekey_collision = true;
+	if (exch_rekey_lower(&mine, &n->ike_rk))
+		res->delete_sa = res->new_sa;
+	else
+		exch_move_children(other, res->new_sa);
+	other->net->coll_old = NULL;
+	n->ike_peer_new = NULL;
+	n->ike_rk.valid = false;
+}
+
 /* Initiator: the response to our CREATE_CHILD_SA request. */
 int exch_child_response(struct ike_sa *sa, const struct ike_chain *in,
 			struct ike_exch_result *res)
@@ -552,6 +683,8 @@ int exch_child_response(struct ike_sa *sa, const struct ike_chain *in,
 				       &shared, p->nonce, sizeof(p->nonce),
 				       nonce.ptr, nonce.len, &res->new_sa);
 		ike_key_free(&shared);
+		if (r == 0)
+			ike_collision_ours(sa, p, &nonce, res);
 		return r;
 	}
 	r = -EBADMSG;
@@ -568,6 +701,8 @@ int exch_child_response(struct ike_sa *sa, const struct ike_chain *in,
 	if (r == 0) {
 		res->child = slot;
 		res->rekeyed_child = p->kind == IKE_PEND_CHILD_REKEY ? p->child : -1;
+		if (p->kind == IKE_PEND_CHILD_REKEY)
+			child_collision_ours(sa, p, slot, &nonce, res);
 	}
 out:
 	ike_key_free(&shared);

@@ -192,4 +192,13 @@ bool exch_rekey_lower(const struct exch_rekey_rec *a,
 /* Move every CHILD SA of from into to (2.8.2: to the surviving IKE SA). */
 void exch_move_children(struct ike_sa *from, struct ike_sa *to);
 
+/* INFORMATIONAL request from the peer -> response in out (1); -EILSEQ for
+ * a malformed payload (answered INVALID_SYNTAX by the dispatch); and the
+ * response to our INFORMATIONAL request (ike_exchange_info.c). */
+int exch_info_request(struct ike_sa *sa, const struct ike_msg_view *v,
+		      const struct ike_chain *in, struct ike_buf *out,
+		      struct ike_exch_result *res);
+int exch_info_response(struct ike_sa *sa, const struct ike_chain *in,
+		       struct ike_exch_result *res);
+
 #endif
