@@ -1,10 +1,18 @@
 /*
- * cmd_user.c — `rag-ctl user add|del|passwd|lock|unlock|list`.  Secrets only
- * via --password-stdin.  The user database arrives with the next milestone:
- * arguments are validated, then refused.
+ * cmd_user.c — `rag-ctl user add|del|passwd|lock|unlock|list` (INTERFACES.md).
+ * Secrets only via --password-stdin: read from standard input (one line;
+ * echo off when it is a terminal), sent hex-encoded on the request's second
+ * line (ctl_proto.h RAG_CTL_SECRET_MARK), wiped afterwards.  The request
+ * format is described in daemon/ctl_users.c.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include "ctl_proto.h"
 #include "rag-ctl.h"
 
 #define USER_USAGE \
@@ -13,6 +21,159 @@
 	"user unlock NAME | user list [--json]"
 
 enum { O_PWSTDIN, O_GROUP, O_SUBJECT, O_JSON, O_N };
+
+/* Read one line (the password) from stdin into buf (cap bytes, not
+ * terminated); returns its length without the line end, or -1 (reported). */
+static long read_password(char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t n = 0;
+	int ch;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	while ((ch = getchar()) != EOF && ch != '\n') {
+		if (n == cap) {
+			n = cap + 1;
+			break;
+		}
+		buf[n++] = (char)ch;
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (n > cap) {
+		fprintf(stderr, "rag-ctl: password longer than %zu bytes\n", cap);
+		return -1;
+	}
+	if (n && buf[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		fprintf(stderr, "rag-ctl: empty password on standard input\n");
+		return -1;
+	}
+	return (long)n;
+}
+
+/* Append s hex-encoded to out at *off (capacity checked by the caller). */
+static void put_hex(char *out, size_t *off, const void *s, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n; i++) {
+		out[(*off)++] = hx[p[i] >> 4];
+		out[(*off)++] = hx[p[i] & 15];
+	}
+	out[*off] = '\0';
+}
+
+/* Write s as a JSON string. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Print the daemon's tab-separated list (see ctl_users.c) as a table or JSON. */
+static void print_list(char *body, bool json)
+{
+	static const char *const keys[] = { "name", "state", "password", "psk", "groups",
+					    "cert_subject", "failed", "locked_until",
+					    "created", "updated" };
+	char *save = NULL, *line;
+	bool first = true;
+
+	if (json)
+		putchar('[');
+	else
+		printf("%-20s %-10s %-8s %-20s %-6s %s\n", "NAME", "STATE", "PASSWORD",
+		       "GROUPS", "FAILED", "CERT-SUBJECT");
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[10], *fs = NULL;
+		size_t n = 0;
+
+		for (char *t = strtok_r(line, "\t", &fs); t && n < 10; t = strtok_r(NULL, "\t", &fs))
+			f[n++] = t;
+		if (n != 10)
+			continue;
+		if (!json) {
+			printf("%-20s %-10s %-8s %-20s %-6s %s\n", f[0], f[1], f[2], f[4], f[6],
+			       f[5]);
+			continue;
+		}
+		printf("%s{", first ? "" : ",");
+		first = false;
+		for (size_t k = 0; k < 10; k++) {
+			if (k)
+				putchar(',');
+			json_str(keys[k]);
+			putchar(':');
+			if (k == 2 || k == 3)
+				printf("%s", !strcmp(f[k], "yes") ? "true" : "false");
+			else if (k == 6)
+				printf("%s", f[k]);
+			else if (k == 4) {
+				char *gs = NULL;
+				bool gfirst = true;
+
+				putchar('[');
+				if (strcmp(f[k], "-"))
+					for (char *g = strtok_r(f[k], ",", &gs); g;
+					     g = strtok_r(NULL, ",", &gs)) {
+						if (!gfirst)
+							putchar(',');
+						json_str(g);
+						gfirst = false;
+					}
+				putchar(']');
+			} else if (!strcmp(f[k], "-"))
+				printf("null");
+			else
+				json_str(f[k]);
+		}
+		putchar('}');
+	}
+	if (json)
+		printf("]\n");
+}
+
+/* Send req (and the wiped-after secret, when given); print the outcome;
+ * returns the exit status. */
+static int call(struct ctl_ctx *ctx, const char *what, char *req, bool json, bool list)
+{
+	char *msg = NULL, *body = NULL;
+	int code = ctl_call(ctx, req, &msg, &body);
+
+	explicit_bzero(req, strlen(req));
+	if (code < 0)
+		return EXIT_UNREACHABLE;
+	if (code == 0 && list)
+		print_list(body, json);
+	else if (code != 0)
+		fprintf(stderr, "rag-ctl: %s: %s\n", what, msg[0] ? msg : "refused");
+	free(msg);
+	free(body);
+	if (code == 0)
+		return EXIT_OK;
+	return code == RAG_CTL_E_USAGE ? EXIT_USAGE : EXIT_REFUSED;
+}
 
 /* rag-ctl user ... */
 int user_main(struct ctl_ctx *ctx, int argc, char **argv)
@@ -26,9 +187,11 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 	struct opt_val v[O_N];
 	const char *pos[2];
 	const char *sub;
-	size_t npos;
+	char req[RAG_CTL_MAX_REQUEST], pw[RAG_CTL_MAX_SECRET];
+	size_t npos, off;
+	long pwlen = 0;
+	int rc;
 
-	(void)ctx;
 	if (argc < 1)
 		return usage_error("user", USER_USAGE, "missing subcommand");
 	sub = argv[0];
@@ -37,7 +200,8 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 	if (!strcmp(sub, "list")) {
 		if (npos || v[O_PWSTDIN].count || v[O_GROUP].count || v[O_SUBJECT].count)
 			return usage_error("user list", USER_USAGE, "takes only --json");
-		return not_implemented("user list");
+		snprintf(req, sizeof(req), "user list");
+		return call(ctx, "user list", req, v[O_JSON].count || ctx->json, true);
 	}
 	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "passwd") &&
 	    strcmp(sub, "lock") && strcmp(sub, "unlock"))
@@ -45,30 +209,60 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 	if (npos != 1)
 		return usage_error("user", USER_USAGE, "'user %s' takes one NAME", sub);
 	if (!valid_name(pos[0]))
-		return usage_error("user", USER_USAGE, "invalid user name '%s'", pos[0]);
+		return usage_error("user", USER_USAGE, "invalid user name '%s' (1-64 of "
+				   "A-Z a-z 0-9 . _ @ -, not starting with . or -)", pos[0]);
 	if (v[O_JSON].count)
 		return usage_error("user", USER_USAGE, "--json is for 'user list'");
+	off = (size_t)snprintf(req, sizeof(req), "user %s %s", sub, pos[0]);
 	if (!strcmp(sub, "add")) {
-		for (int i = 0; i < v[O_GROUP].count; i++)
+		for (int i = 0; i < v[O_GROUP].count; i++) {
 			if (!valid_name(v[O_GROUP].val[i]))
 				return usage_error("user add", USER_USAGE, "invalid group name '%s'",
 						   v[O_GROUP].val[i]);
-		if (v[O_SUBJECT].count && !valid_dn(v[O_SUBJECT].val[0]))
-			return usage_error("user add", USER_USAGE, "invalid --cert-subject");
-		return not_implemented("user add");
-	}
-	if (v[O_GROUP].count || v[O_SUBJECT].count)
+			off += (size_t)snprintf(req + off, sizeof(req) - off, " group=%s",
+						v[O_GROUP].val[i]);
+		}
+		if (v[O_SUBJECT].count) {
+			const char *dn = v[O_SUBJECT].val[0];
+
+			if (!valid_dn(dn))
+				return usage_error("user add", USER_USAGE, "invalid --cert-subject "
+						   "'%s'", dn);
+			if (strlen(dn) > 512)
+				return usage_error("user add", USER_USAGE, "--cert-subject longer "
+						   "than 512 bytes");
+			off += (size_t)snprintf(req + off, sizeof(req) - off, " subject=");
+			put_hex(req, &off, dn, strlen(dn));
+		}
+	} else if (v[O_GROUP].count || v[O_SUBJECT].count) {
 		return usage_error("user", USER_USAGE, "--group/--cert-subject are for 'user add'");
-	if (!strcmp(sub, "passwd")) {
-		if (!v[O_PWSTDIN].count)
-			return usage_error("user passwd", USER_USAGE, "needs --password-stdin");
-		return not_implemented("user passwd");
 	}
-	if (v[O_PWSTDIN].count)
+	if (!strcmp(sub, "passwd") && !v[O_PWSTDIN].count)
+		return usage_error("user passwd", USER_USAGE, "needs --password-stdin");
+	if (v[O_PWSTDIN].count && strcmp(sub, "add") && strcmp(sub, "passwd"))
 		return usage_error("user", USER_USAGE, "--password-stdin is for add/passwd");
-	if (!strcmp(sub, "del"))
-		return not_implemented("user del");
-	if (!strcmp(sub, "lock"))
-		return not_implemented("user lock");
-	return not_implemented("user unlock");
+	if (v[O_PWSTDIN].count) {
+		pwlen = read_password(pw, sizeof(pw));
+		if (pwlen < 0) {
+			explicit_bzero(pw, sizeof(pw));
+			return EXIT_REFUSED;
+		}
+		/* request line + marker + newline + hex: fits RAG_CTL_MAX_REQUEST */
+		if (off + 1 + strlen(RAG_CTL_SECRET_MARK) + 1 + 2 * (size_t)pwlen + 2 > sizeof(req)) {
+			explicit_bzero(pw, sizeof(pw));
+			fprintf(stderr, "rag-ctl: user %s: request too long\n", sub);
+			return EXIT_REFUSED;
+		}
+		off += (size_t)snprintf(req + off, sizeof(req) - off, " %s\n", RAG_CTL_SECRET_MARK);
+		put_hex(req, &off, pw, (size_t)pwlen);
+		explicit_bzero(pw, sizeof(pw));
+	}
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "user %s", sub);
+		rc = call(ctx, what, req, false, false);
+	}
+	explicit_bzero(req, sizeof(req));
+	return rc;
 }

@@ -16,6 +16,12 @@
 #define RAG_CTL_PROTO_H
 
 #define RAG_CTL_MAX_REQUEST   4096
+/* A request line whose last argument is this marker carries a secret on the
+ * second line, hex-encoded (so any byte of a password survives and nothing
+ * secret ever sits on the request line, which ragd logs).  The server strips
+ * the marker, wipes its buffer after the command and never logs the line. */
+#define RAG_CTL_SECRET_MARK   "--secret-follows"
+#define RAG_CTL_MAX_SECRET    1024	/* bytes, before hex encoding */
 #define RAG_CTL_MAX_RESPONSE  (1024 * 1024)
 #define RAG_CTL_TIMEOUT_MS    5000	/* either side gives up after this */
 #define RAG_CTL_MAX_CLIENTS   16	/* concurrent connections served */

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "responder.h"
 
 #define TAG_CLIENT_BASE ((unsigned int)RAGD_TAG_CLIENT)
 
@@ -267,8 +268,18 @@ static void cmd_status(struct ragd *d, struct ctl_client *c, char *args, struct 
 	resp_add(r, "pid: %ld\n", (long)getpid());
 	resp_add(r, "uptime: %lld\n", up);
 	resp_add(r, "id: %s\n", d->cfg->id);
-	resp_add(r, "ike-sas: 0\n");
-	resp_add(r, "child-sas: 0\n");
+	{
+		struct rag_resp_counts rc;
+
+		rag_resp_counts(d, &rc);
+		resp_add(r, "ike-sas: %zu\n", rc.ike);
+		resp_add(r, "half-open-sas: %zu\n", rc.half_open);
+		resp_add(r, "child-sas: %zu\n", rc.child);
+		resp_add(r, "child-sas-in-kernel: %zu\n", rc.child_kernel);
+		resp_add(r, "ike-datagrams-in: %llu\n", (unsigned long long)rc.rx);
+		resp_add(r, "ike-datagrams-out: %llu\n", (unsigned long long)rc.tx);
+		resp_add(r, "ike-datagrams-dropped: %llu\n", (unsigned long long)rc.dropped);
+	}
 	clock_state = ragd_clock_synced();
 	resp_add(r, "clock: %s\n", clock_state > 0 ? "synchronized" : clock_state == 0 ? "unsynchronized" :
 		 "unknown");
@@ -304,6 +315,71 @@ static void cmd_reload(struct ragd *d, struct ctl_client *c, char *args, struct 
 	free(errs);
 }
 
+/* resp_add() as a ctl_emit_fn. */
+static void emit_resp(void *arg, const char *text)
+{
+	resp_add(arg, "%s", text);
+}
+
+/* "user ...": users in rag.db (ctl_users.c). */
+static void cmd_user(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_users_cmd(d, c, args, emit_resp, r);
+}
+
+/* "sa list [json] [user NAME]" | "sa kill user NAME" | "sa kill id ID"
+ * (built by rag-ctl's cmd_sa.c; the runtime in responder.c). */
+static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	char *tok[5], *save = NULL, *t;
+	size_t n = 0;
+	const char *user = NULL;
+	bool json = false;
+
+	(void)c;
+	for (t = strtok_r(args, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	if (n >= 1 && !strcmp(tok[0], "list")) {
+		for (size_t i = 1; i < n; i++) {
+			if (!strcmp(tok[i], "json"))
+				json = true;
+			else if (!strcmp(tok[i], "user") && i + 1 < n)
+				user = tok[++i];
+			else {
+				resp_add(r, "ERR %d sa list: bad arguments\n", RAG_CTL_E_USAGE);
+				return;
+			}
+		}
+		resp_add(r, "OK\n");
+		rag_resp_sa_list(d, user, json, emit_resp, r);
+		return;
+	}
+	if (n == 3 && !strcmp(tok[0], "kill") && !strcmp(tok[1], "user")) {
+		size_t k = rag_resp_sa_kill_user(d, tok[2]);
+
+		if (!k)
+			resp_add(r, "ERR %d no IKE SA of user %s\n", RAG_CTL_E_REFUSED, tok[2]);
+		else
+			resp_add(r, "OK\nterminated %zu IKE SA%s\n", k, k == 1 ? "" : "s");
+		return;
+	}
+	if (n == 3 && !strcmp(tok[0], "kill") && !strcmp(tok[1], "id")) {
+		uint64_t id;
+
+		if (rag_parse_uint(tok[2], 1, UINT64_MAX, &id) < 0) {
+			resp_add(r, "ERR %d sa kill: bad id\n", RAG_CTL_E_USAGE);
+			return;
+		}
+		if (!rag_resp_sa_kill_id(d, id))
+			resp_add(r, "ERR %d no IKE SA with id %s\n", RAG_CTL_E_REFUSED, tok[2]);
+		else
+			resp_add(r, "OK\nterminated 1 IKE SA\n");
+		return;
+	}
+	resp_add(r, "ERR %d usage: sa list [json] [user NAME] | sa kill (user NAME | id ID)\n",
+		 RAG_CTL_E_USAGE);
+}
+
 /* The commands ragd serves; "changes" ones are logged at notice level with
  * the caller's uid (the audit log arrives later), queries at info. */
 static const struct {
@@ -313,6 +389,8 @@ static const struct {
 } commands[] = {
 	{ "status", cmd_status, false },
 	{ "reload", cmd_reload, true },
+	{ "user", cmd_user, true },
+	{ "sa", cmd_sa, true },
 };
 
 /* Parse and run the request line of c, leaving the response in c->out. */
@@ -413,17 +491,42 @@ void ctl_client_event(struct ragd *d, unsigned int i, uint32_t events)
 		c->in_len += (size_t)n;
 		nl = memchr(c->in, '\n', c->in_len);
 		if (nl) {
-			size_t ll = (size_t)(nl - c->in);
+			size_t ll = (size_t)(nl - c->in), ml = strlen(" " RAG_CTL_SECRET_MARK);
+			bool secret_too_long = false;
 
 			if (ll && c->in[ll - 1] == '\r')
 				ll--;
-			if (!request_ok(c->in, ll)) {
+			/* "... --secret-follows": the secret is the next line */
+			if (ll > ml && !memcmp(c->in + ll - ml, " " RAG_CTL_SECRET_MARK, ml)) {
+				char *s2 = nl + 1;
+				char *nl2 = memchr(s2, '\n', c->in_len - (size_t)(s2 - c->in));
+
+				if (!nl2 && c->in_len < sizeof(c->in))
+					continue;	/* wait for the secret line */
+				if (nl2) {
+					c->secret = s2;
+					c->secret_len = (size_t)(nl2 - s2);
+					if (c->secret_len && s2[c->secret_len - 1] == '\r')
+						c->secret_len--;
+					ll -= ml;
+				} else {
+					secret_too_long = true;
+				}
+			}
+			if (secret_too_long) {
+				c->out = strdup("ERR 2 request too long\n");
+				c->out_len = c->out ? strlen(c->out) : 0;
+			} else if (!request_ok(c->in, ll)) {
 				c->out = strdup("ERR 2 malformed request\n");
 				c->out_len = c->out ? strlen(c->out) : 0;
 			} else {
 				c->in[ll] = '\0';
 				client_dispatch(d, c, c->in);
 			}
+			/* the buffer may have held a password */
+			explicit_bzero(c->in, sizeof(c->in));
+			c->secret = NULL;
+			c->secret_len = 0;
 			if (!c->out) {
 				client_close(d, c);
 				return;

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "responder.h"
 
 /* See daemon.h. */
 uint64_t ragd_now_ms(void)
@@ -135,8 +136,7 @@ static void banner(struct ragd *d)
 			   "as a trusted root CA (check the SHA-256 fingerprint above)",
 			   c->id, c->ca);
 		log_notice("clients authenticate with EAP-MSCHAPv2 as a user created by "
-			   "'rag-ctl user add NAME --password-stdin' (user management "
-			   "arrives with the next milestone)");
+			   "'rag-ctl user add NAME --password-stdin'");
 	}
 }
 
@@ -163,6 +163,8 @@ int ragd_reload(struct ragd *d, struct rag_conf_errors *errs)
 	d->cfg = nc;
 	d->config_from_file = from_file;
 	d->reloads++;
+	rag_resp_reload(d);	/* new IKE SAs use the new configuration */
+	ragd_stores_reload(d);
 	log_notice("configuration reloaded (%s), id %s, certificate SHA-256 %s",
 		   from_file ? d->config_path : "embedded defaults", nc->id, np.cert_fpr);
 	return 0;
@@ -203,6 +205,23 @@ static void handle_signals(struct ragd *d)
 	}
 }
 
+/* sd_notify STATUS= with the SA counts, when they changed. */
+static void notify_status(struct ragd *d, bool force)
+{
+	static struct rag_resp_counts last;
+	struct rag_resp_counts c;
+	char buf[160];
+
+	rag_resp_counts(d, &c);
+	if (!force && c.ike == last.ike && c.half_open == last.half_open &&
+	    c.child == last.child)
+		return;
+	last = c;
+	snprintf(buf, sizeof(buf), "STATUS=%zu IKE SAs, %zu half-open, %zu CHILD SAs "
+		 "(%zu in the kernel)", c.ike, c.half_open, c.child, c.child_kernel);
+	rag_notify(buf);
+}
+
 /* Timer tick: watchdog pings and control client deadlines. */
 static void handle_timer(struct ragd *d)
 {
@@ -215,6 +234,7 @@ static void handle_timer(struct ragd *d)
 		d->next_watchdog_ms = now + d->watchdog_usec / 2000u;
 	}
 	ctl_expire(d, now);
+	notify_status(d, false);
 }
 
 /* Add fd to the epoll set with tag. */
@@ -297,16 +317,29 @@ int ragd_run(const char *config_path, bool explicit_path)
 	}
 	free(errs);
 	banner(&d);
-	if (setup_loop(&d) < 0 || ctl_listen(&d, d.cfg->control_socket) < 0)
+	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 ||
+	    ctl_listen(&d, d.cfg->control_socket) < 0)
 		goto out;
 	log_notice("control socket %s", d.ctl_path);
-	rag_notify("READY=1\nSTATUS=ready: 0 IKE SAs, 0 CHILD SAs (IKE service arrives "
-		   "with the next milestone)");
+	if (rag_resp_start(&d) < 0) {
+		log_err("not starting: the IKE service could not start");
+		goto out;
+	}
+	rag_notify("READY=1");
+	notify_status(&d, true);
 	log_notice("ready");
 	d.next_watchdog_ms = ragd_now_ms();
 	while (!d.quit) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(d.epfd, evs, 16, -1);
+		uint64_t now = ragd_now_ms();
+		uint64_t next = rag_resp_timers(&d, now);
+		int timeout = -1, n;
+
+		/* IKE timers (heap) decide how long to sleep; the 1 s timerfd
+		 * still drives the watchdog and control deadlines */
+		if (next != UINT64_MAX)
+			timeout = next <= now ? 0 : next - now > 1000 ? 1000 : (int)(next - now);
+		n = epoll_wait(d.epfd, evs, 16, timeout);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -323,6 +356,9 @@ int ragd_run(const char *config_path, bool explicit_path)
 				handle_timer(&d);
 			else if (tag == RAGD_TAG_CTL)
 				ctl_accept(&d);
+			else if (tag == RAGD_TAG_WORKERS || tag == RAGD_TAG_KERN ||
+				 tag >= RAGD_TAG_NET)
+				rag_resp_event(&d, tag, evs[i].events);
 			else if (tag >= RAGD_TAG_CLIENT)
 				ctl_client_event(&d, tag - RAGD_TAG_CLIENT, evs[i].events);
 		}
@@ -330,6 +366,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	rag_notify("STOPPING=1\nSTATUS=stopping");
 	status = 0;
 out:
+	rag_resp_stop(&d);	/* DELETE to every peer, kernel state removed */
 	ctl_close(&d);
 	if (d.timerfd >= 0)
 		close(d.timerfd);
@@ -337,6 +374,7 @@ out:
 		close(d.sigfd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	ragd_stores_close(&d);	/* flushes queued log rows */
 	rag_pki_free(&d.pki);
 	free(d.cfg);
 	log_notice("exiting (status %d)", status);

@@ -22,6 +22,9 @@ enum ragd_tag {
 	RAGD_TAG_TIMER = 2,
 	RAGD_TAG_CTL = 3,
 	RAGD_TAG_CLIENT = 16,		/* + client slot */
+	RAGD_TAG_WORKERS = 48,		/* responder: worker completions */
+	RAGD_TAG_KERN = 49,		/* responder: XFRM events */
+	RAGD_TAG_NET = 64,		/* responder: + IKE socket index */
 };
 
 struct ctl_client {
@@ -33,7 +36,14 @@ struct ctl_client {
 	char in[RAG_CTL_MAX_REQUEST];
 	char *out;			/* response being written */
 	size_t out_len, out_off;
+	const char *secret;		/* hex second line (RAG_CTL_SECRET_MARK), */
+	size_t secret_len;		/* valid during the command only */
 };
+
+struct rag_resp;
+struct secrets;
+struct users;
+struct connlog;
 
 struct ragd {
 	/* configuration */
@@ -55,6 +65,15 @@ struct ragd {
 	time_t started_wall;
 	bool quit;
 	unsigned int reloads;
+
+	/* the IKE responder (responder.h); NULL until started */
+	struct rag_resp *resp;
+
+	/* databases (ctl_users.c): secrets.key in guarded memory, the users
+	 * (rag.db, users.h) and the connection/auth logs (logs.db, connlog.h) */
+	struct secrets *secrets;
+	struct users *users;
+	struct connlog *connlog;
 };
 
 /*
@@ -95,6 +114,23 @@ void ctl_client_event(struct ragd *d, unsigned int i, uint32_t events);
 void ctl_expire(struct ragd *d, uint64_t now_ms);
 /* Close every client and the listening socket, unlink the socket path. */
 void ctl_close(struct ragd *d);
+
+/* ---- users and logs (ctl_users.c) ---- */
+
+/* Load (creating on first start) secrets.key, open and migrate rag.db and
+ * logs.db in the state directory, apply the lockout policy.  Returns 0 or a
+ * negative errno (logged, naming the file). */
+int ragd_stores_open(struct ragd *d);
+/* The configuration changed: apply [auth] lockout-* to the users. */
+void ragd_stores_reload(struct ragd *d);
+/* Flush queued log rows and counter updates, close everything (SIGTERM). */
+void ragd_stores_close(struct ragd *d);
+/* Text sink for a control response. */
+typedef void (*ctl_emit_fn)(void *arg, const char *text);
+/* The "user ..." control command (args after "user"; c->secret when the
+ * request carried one); writes the whole response ("OK\n..." or "ERR ..."). */
+void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
+		   void *arg);
 
 /* Whether the kernel clock is synchronised (adjtimex, read-only): 1 yes,
  * 0 no (TIME_ERROR or STA_UNSYNC), -1 unknown (adjtimex failed). */

@@ -93,7 +93,8 @@ struct kern_sa {
 	const uint8_t *integ_key;
 	size_t integ_key_len;
 	bool esn;			/* RFC 4303 ESN negotiated */
-	uint32_t replay_window;		/* packets; 0 = no anti-replay (outbound) */
+	uint32_t replay_window;		/* packets; 0 = no anti-replay (outbound;
+					 * with ESN the kernel wants one: 32) */
 	uint16_t encap_sport;		/* UDP encapsulation (RFC 3948) when */
 	uint16_t encap_dport;		/* both are non-zero; else plain ESP */
 	struct kern_lifetime lt;
@@ -145,8 +146,9 @@ struct kern_expire {
 };
 typedef void (*kern_expire_cb)(const struct kern_expire *ev, void *arg);
 
-/* Open the request socket and the event socket (XFRMNLGRP_EXPIRE), both
- * SOCK_CLOEXEC, in the current netns.  Returns 0 or -errno. */
+/* Open the request socket, the event socket (XFRMNLGRP_EXPIRE) and a
+ * NETLINK_ROUTE socket (routes), all SOCK_CLOEXEC, in the current netns.
+ * Returns 0 or -errno. */
 int kern_open(struct kern **out);
 
 /* Close both sockets and free k (does NOT flush: see kern_flush_ours). */
@@ -212,14 +214,40 @@ int kern_policy_del(struct kern *k, const struct kern_policy *p);
 
 /* What kern_flush_ours() removed. */
 struct kern_flush_stats {
-	size_t states, policies;
+	size_t states, policies;	/* routes: kern_route_flush_ours() */
 };
+
+/*
+ * Routes to virtual IPs (kern_route.c).  The kernel routes a packet BEFORE
+ * it looks up the XFRM policies, so return traffic from the internal
+ * network to a client's virtual IP is dropped ("network unreachable")
+ * unless some route covers that address.  kern_route_add() installs one
+ * for dst (normally the client's /32 or /128) in the main table through
+ * the interface (and next hop, when the families match) that leads to the
+ * client's outer address peer_outer, as strongSwan does; it carries
+ * protocol KERN_RTPROT, which is how kern_flush_ours() and kern_route_del()
+ * recognise ours.  -EEXIST when a route for dst exists already (ours or
+ * not: it is never replaced).  Uses the NETLINK_ROUTE socket kern_open()
+ * opened, i.e. the same netns as the SAs.
+ */
+#define KERN_RTPROT 82		/* 'R'; not in iproute2's rt_protos */
+int kern_route_add(struct kern *k, const struct kern_ts *dst,
+		   const struct kern_addr *peer_outer);
+/* Delete our route for dst; -ESRCH / -ENOENT when there is none of ours. */
+int kern_route_del(struct kern *k, const struct kern_ts *dst);
+/* Delete (del) or count every route with protocol KERN_RTPROT in the main
+ * table, IPv4 and IPv6; returns the number or -errno. */
+int kern_route_flush_ours(struct kern *k, bool del);
 
 /*
  * Delete every state and policy that is ours (see the top of this file),
  * also larval states; used at start (leftovers of a crashed run) and at
- * exit.  Foreign state is never touched.  Returns 0 or -errno (st, if not
- * NULL, counts what went even on error).
+ * exit.  Foreign state is never touched.  Kernel-made ACQUIRE states
+ * (SPI 0, only when some key manager listens for acquires) cannot be
+ * deleted by id and are left to expire (net.core.xfrm_acq_expires).
+ * Policies go first, then states, then our routes (kern_route_add; not
+ * counted in st).
+ * Returns 0 or -errno (st, if not NULL, counts what went even on error).
  */
 int kern_flush_ours(struct kern *k, struct kern_flush_stats *st);
 

@@ -1,8 +1,9 @@
 /*
  * kern_check.c — host prerequisites of ragd's kernel side (kern.h):
  * forwarding sysctls, a probe ESP SA through the same kern.h calls the
- * runtime uses, and a route covering each pool.  Only the public kern.h API
- * is used, so this stays valid if kern_xfrm.c moves into a helper process.
+ * runtime uses, and a route covering each pool (kern_int.h's lookup on the
+ * same netns).  No socket of its own: it stays valid if the kern_*.c files
+ * move into a helper process together.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,17 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
-
-#include <libmnl/libmnl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 
 #include "ike.h"
 #include "kern.h"
-
-#define KERN_CHECK_TIMEOUT_S 5
+#include "kern_int.h"
 
 /* Address length of a family, 0 for anything but AF_INET/AF_INET6. */
 static size_t chk_alen(int family)
@@ -106,60 +101,6 @@ static int kern_probe_sa(struct kern *k, int family, uint16_t encr, uint16_t int
 	return err;
 }
 
-/* Is there a route to a (RTM_GETROUTE)?  0, or the kernel's -errno. */
-static int kern_route_to(const struct kern_addr *a)
-{
-	struct mnl_socket *s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	uint8_t buf[8192];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rt;
-	uint32_t seq = 1;
-	int ret = -EIO;
-	ssize_t n;
-	struct timeval tv = { .tv_sec = KERN_CHECK_TIMEOUT_S };
-
-	if (!s)
-		return -errno;
-	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
-	rt->rtm_family = (uint8_t)a->family;
-	rt->rtm_dst_len = a->family == AF_INET ? 32 : 128;
-	mnl_attr_put(nlh, RTA_DST, chk_alen(a->family), a->addr);
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-	if (n < 0) {
-		ret = -errno;
-		goto out;
-	}
-	nlh = (struct nlmsghdr *)buf;
-	if (!mnl_nlmsg_ok(nlh, (int)n))
-		goto out;
-	if (nlh->nlmsg_type == RTM_NEWROUTE) {
-		ret = 0;
-	} else if (nlh->nlmsg_type == NLMSG_ERROR &&
-		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct nlmsgerr)) {
-		struct nlmsgerr e;
-
-		memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
-		ret = e.error < 0 ? e.error : -EIO;
-	}
-out:
-	mnl_socket_close(s);
-	return ret;
-}
-
 /* Human text of a probe failure. */
 static const char *kern_probe_hint(int err)
 {
@@ -226,7 +167,7 @@ int kern_check_host(struct kern *k, const struct kern_check_req *req,
 
 		if (!on || !chk_alen(a->family))
 			continue;
-		err = kern_route_to(a);
+		err = kern_route_lookup(k, a);
 		if (err && inet_ntop(a->family, a->addr, txt, sizeof(txt)))
 			kern_note(out, false, "no route covers the pool address %s (%s): return "
 				  "traffic to clients is dropped before the IPsec policy lookup; "

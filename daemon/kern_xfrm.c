@@ -1,7 +1,8 @@
 /*
  * kern_xfrm.c — kern.h over XFRM netlink (libmnl, <linux/xfrm.h>).
  *
- * Two NETLINK_XFRM sockets: "nl" for requests (blocking, one request in
+ * Two NETLINK_XFRM sockets (and a NETLINK_ROUTE one for kern_route.c, opened
+ * here so that all three live in the same netns): "nl" for requests (blocking, one request in
  * flight, NLM_F_ACK, NETLINK_EXT_ACK + NETLINK_CAP_ACK so an error reply
  * carries the kernel's reason but never echoes our request, which may hold
  * keys) and "ev", non-blocking, subscribed to XFRMNLGRP_EXPIRE.  Both buffers
@@ -33,6 +34,7 @@
 
 #include "ike.h"
 #include "kern.h"
+#include "kern_int.h"
 
 #ifndef UDP_ENCAP_ESPINUDP
 #define UDP_ENCAP_ESPINUDP 2
@@ -50,6 +52,8 @@
 struct kern {
 	struct mnl_socket *nl;
 	struct mnl_socket *ev;
+	struct mnl_socket *rt;	/* NETLINK_ROUTE, for kern_route.c */
+	uint32_t rt_seq;
 	unsigned int portid;
 	uint32_t seq;
 	uint8_t *tx;		/* KERN_TXBUF, guarded */
@@ -83,11 +87,13 @@ static void kern_get_xaddr(struct kern_addr *a, const xfrm_address_t *x, int fam
 	memcpy(a->addr, x, kern_alen(family));
 }
 
+/* Is reqid in the range that marks our states and templates (kern.h)? */
 static bool kern_reqid_ours(uint32_t reqid)
 {
 	return reqid >= KERN_REQID_MIN && reqid <= KERN_REQID_MAX;
 }
 
+/* Is a policy priority in our band (kern.h)? */
 static bool kern_prio_ours(uint32_t prio)
 {
 	return prio >= KERN_PRIO_BASE && prio - KERN_PRIO_BASE < KERN_PRIO_SPAN;
@@ -139,6 +145,7 @@ static int kern_attr2(struct nlmsghdr *nlh, uint16_t type, const void *hdr,
 	return 0;
 }
 
+/* Append attribute type with payload p[0..len); 0 or -EMSGSIZE. */
 static int kern_attr(struct nlmsghdr *nlh, uint16_t type, const void *p, size_t len)
 {
 	return kern_attr2(nlh, type, p, len, NULL, 0);
@@ -208,7 +215,7 @@ static int kern_talk(struct kern *k, struct nlmsghdr *nlh, kern_msg_cb cb, void 
 
 	k->err[0] = '\0';
 	nlh->nlmsg_seq = seq;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)	/* bits shared with EXCL */
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	n = mnl_socket_sendto(k->nl, nlh, nlh->nlmsg_len);
 	sodium_memzero(k->tx, KERN_TXBUF);
@@ -323,7 +330,14 @@ int kern_open(struct kern **out)
 			goto fail;
 		}
 	}
+	k->rt = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!k->rt || mnl_socket_bind(k->rt, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(k->rt), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		err = -errno;
+		goto fail;
+	}
 	k->seq = (uint32_t)randombytes_random();
+	k->rt_seq = (uint32_t)randombytes_random();
 	*out = k;
 	return 0;
 fail:
@@ -340,6 +354,8 @@ void kern_close(struct kern *k)
 		mnl_socket_close(k->nl);
 	if (k->ev)
 		mnl_socket_close(k->ev);
+	if (k->rt)
+		mnl_socket_close(k->rt);
 	sodium_free(k->tx);	/* sodium_free wipes */
 	sodium_free(k->rx);
 	free(k);
@@ -349,6 +365,18 @@ void kern_close(struct kern *k)
 const char *kern_last_error(const struct kern *k)
 {
 	return k->err;
+}
+
+/* See kern_int.h. */
+struct mnl_socket *kern_rt_sock(struct kern *k)
+{
+	return k->rt;
+}
+
+/* See kern_int.h. */
+uint32_t *kern_rt_seq(struct kern *k)
+{
+	return &k->rt_seq;
 }
 
 /* See kern.h. */
@@ -583,7 +611,8 @@ static int kern_sa_build(struct kern *k, const struct kern_sa *sa, uint16_t type
 		err = kern_attr(nlh, XFRMA_REPLAY_ESN_VAL, ae->esn, ae->esn_len);
 	} else if (!err && esn_attr) {
 		struct xfrm_replay_state_esn r;
-		uint32_t w = sa->replay_window;
+		/* the kernel refuses ESN with a zero window, also outbound */
+		uint32_t w = sa->esn && !sa->replay_window ? 32 : sa->replay_window;
 		uint32_t words = (w + 31) / 32;
 		static const uint32_t zero[KERN_MAX_REPLAY / 32];
 
@@ -1205,6 +1234,12 @@ static int kern_walk_ours(struct kern *k, bool del, struct kern_flush_stats *st)
 		}
 	}
 	free(vs.v);
+	if (del) {
+		int r = kern_route_flush_ours(k, true);
+
+		if (r < 0 && !ret)
+			ret = r;
+	}
 	if (st)
 		*st = tmp;
 	return ret;

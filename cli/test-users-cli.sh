@@ -1,0 +1,125 @@
+#!/bin/sh
+# test-users-cli.sh RAGD RAG_CTL — `rag-ctl user ...` end to end against a
+# real ragd on a temporary state dir (issue 3 point 4; INTERFACES.md
+# rag-ctl): add/del/passwd/lock/unlock/list [--json], exit codes 0/1/2,
+# passwords only from stdin (never argv, never in the log or in rag.db),
+# secrets.key 0600 and refused when group-readable, databases 0600,
+# users persist across a restart.  Runs unprivileged.
+set -u
+ragd=$1 ctl=$2
+tmp=$(mktemp -d)
+pid=
+fail=0
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+bad() { echo "FAIL - $*"; fail=1; }
+expect_rc() { # expected actual what
+	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; fi
+}
+contains() { # file text what
+	if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in output:"; sed 's/^/    /' "$1"; fi
+}
+lacks() { # file text what
+	if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3"; fi
+}
+
+cat >"$tmp/ragd.conf" <<EOT
+[gateway]
+listen = 127.0.0.1
+id = vpn.test.example
+state-dir = $tmp/state
+control-socket = $tmp/run/ragd.sock
+timezone = UTC
+[pool]
+split-tunnel = no    # the IKE service needs something to route
+EOT
+sock=$tmp/run/ragd.sock
+start() {
+	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
+	pid=$!
+	i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
+}
+stop() {
+	kill -TERM "$pid"; wait "$pid"; expect_rc 0 $? "SIGTERM exits 0"
+	pid=
+}
+c() { "$ctl" --socket "$sock" "$@"; }
+
+start
+for f in secrets.key rag.db logs.db; do
+	m=$(stat -c %a "$tmp/state/$f" 2>/dev/null)
+	[ "$m" = 600 ] && ok "$f is 0600" || bad "$f mode $m"
+done
+
+pw='Corr3ct horse b@ttery'
+printf '%s\n' "$pw" | c user add alice --password-stdin --cert-subject "CN=alice, O=Example" >"$tmp/out" 2>&1
+expect_rc 0 $? "user add alice --password-stdin --cert-subject"
+c user add bob >"$tmp/out" 2>&1; expect_rc 0 $? "user add bob (certificate-only)"
+c user add ALICE >"$tmp/out" 2>&1; expect_rc 1 $? "duplicate name (other case) refused"
+contains "$tmp/out" "user 'alice' already exists" "refusal names the user"
+c user add 'bad!name' >"$tmp/out" 2>&1; expect_rc 2 $? "invalid name is a usage error"
+contains "$tmp/out" "'bad!name'" "message names the value"
+c user add carol --group staff >"$tmp/out" 2>&1; expect_rc 1 $? "--group of a group that does not exist"
+contains "$tmp/out" "group 'staff' does not exist" "names the group"
+c user passwd alice --password "$pw" >"$tmp/out" 2>&1; expect_rc 2 $? "password on argv refused"
+contains "$tmp/out" "password-stdin" "points to --password-stdin"
+c user passwd alice >"$tmp/out" 2>&1; expect_rc 2 $? "passwd without --password-stdin"
+printf '' | c user passwd alice --password-stdin >"$tmp/out" 2>&1; expect_rc 1 $? "empty password refused"
+printf 'n3w-p@ss\n' | c user passwd alice --password-stdin >"$tmp/out" 2>&1; expect_rc 0 $? "user passwd"
+printf 'x\n' | c user passwd nobody --password-stdin >"$tmp/out" 2>&1; expect_rc 1 $? "passwd of an unknown user"
+contains "$tmp/out" "no user 'nobody'" "names the unknown user"
+c user lock bob >"$tmp/out" 2>&1; expect_rc 0 $? "user lock bob"
+c user list >"$tmp/list" 2>&1; expect_rc 0 $? "user list"
+contains "$tmp/list" "NAME" "table header"
+grep -E '^alice +active +yes' "$tmp/list" >/dev/null && ok "alice active with a password" || bad "alice row: $(cat "$tmp/list")"
+grep -E '^bob +locked +no' "$tmp/list" >/dev/null && ok "bob locked, no password" || bad "bob row"
+contains "$tmp/list" "CN=alice, O=Example" "certificate subject shown"
+c user list --json >"$tmp/json" 2>&1; expect_rc 0 $? "user list --json"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/json" <<'PY' && ok "JSON array with the users" || bad "JSON: $(cat "$tmp/json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert isinstance(v, list) and [u["name"] for u in v] == ["alice", "bob"], v
+assert v[0]["password"] is True and v[0]["cert_subject"] == "CN=alice, O=Example"
+assert v[1]["state"] == "locked" and v[1]["groups"] == []
+PY
+fi
+"$ctl" --socket "$sock" --json user list >"$tmp/json2" 2>&1; expect_rc 0 $? "global --json user list"
+cmp -s "$tmp/json" "$tmp/json2" && ok "same JSON" || bad "global --json differs"
+c user unlock bob >/dev/null 2>&1; expect_rc 0 $? "user unlock bob"
+c user list | grep -E '^bob +active' >/dev/null && ok "bob active again" || bad "bob not unlocked"
+c user del bob >/dev/null 2>&1; expect_rc 0 $? "user del bob"
+c user del bob >"$tmp/out" 2>&1; expect_rc 1 $? "user del of a deleted user"
+c user lock nobody >/dev/null 2>&1; expect_rc 1 $? "user lock of an unknown user"
+
+# nothing secret in the log or in the databases
+lacks "$tmp/ragd.log" "$pw" "password not in ragd's log"
+lacks "$tmp/ragd.log" "n3w-p@ss" "new password not in ragd's log"
+for f in rag.db rag.db-wal; do
+	[ -f "$tmp/state/$f" ] || continue
+	if grep -qaF -- "n3w-p@ss" "$tmp/state/$f"; then bad "password in $f"; else ok "password not in $f"; fi
+done
+stop
+
+# users persist; a group-readable secrets.key is refused at start
+start
+c user list >"$tmp/list" 2>&1; expect_rc 0 $? "user list after restart"
+grep -E '^alice +active +yes' "$tmp/list" >/dev/null && ok "alice persisted" || bad "alice lost"
+lacks "$tmp/list" "bob" "deleted user stays deleted"
+stop
+chmod 640 "$tmp/state/secrets.key"
+"$ragd" -f -c "$tmp/ragd.conf" >"$tmp/out" 2>&1; expect_rc 1 $? "ragd refuses a group-readable secrets.key"
+contains "$tmp/out" "secrets.key: mode 0640 is group/world accessible, refused" "says why"
+chmod 600 "$tmp/state/secrets.key"
+
+# a lost secrets.key is not silently replaced while secrets are stored
+mv "$tmp/state/secrets.key" "$tmp/secrets.key.saved"
+"$ragd" -f -c "$tmp/ragd.conf" >"$tmp/out" 2>&1; expect_rc 1 $? "ragd refuses a new key for old secrets"
+contains "$tmp/out" "wrong or regenerated key file" "says why"
+exit $fail

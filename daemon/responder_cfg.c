@@ -1,0 +1,312 @@
+/*
+ * responder_cfg.c — the responder's configuration generation (the engine's
+ * struct ike_exch_cfg built from ragd.conf and the certificates) and the
+ * engine callbacks that consult the pools.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "responder_int.h"
+#include <openssl/x509.h>
+
+#include "ike_eap_tls.h"
+#include "ike_proposal.h"
+
+/* ---- the configuration generation --------------------------------------------- */
+
+void gen_unref(struct rag_resp_gen *g)
+{
+	if (!g || --g->refs)
+		return;
+	for (size_t i = 0; i < IKE_EXCH_MAX_CERTS; i++)
+		OPENSSL_free(g->der[i]);
+	SSL_CTX_free(g->eap_tls);
+	EVP_PKEY_free(g->key);
+	X509_STORE_free(g->trust);
+	free(g);
+}
+
+/* An address of pool p for identity ident: the remembered one when free;
+ * with INITIAL_CONTACT (2.4) also when the identity's old SA, which is
+ * about to go, still holds it. */
+static int pool_get(struct rag_pool *p, const struct ike_sa *ike, const char *ident,
+		    size_t n, uint8_t out[16])
+{
+	if (ike->peer_initial_contact && rag_pool_share(p, ident, n, out) == 0)
+		return 1;
+	return rag_pool_alloc(p, ident, n, out);
+}
+
+/* Worker thread (engine callback): assign virtual addresses from the pools
+ * to the SA being processed (sticky per identity). */
+static int cp_assign_cb(void *arg, const struct ike_sa *ike, struct ike_cp_reply *out)
+{
+	struct rag_resp_gen *g = arg;
+	struct rag_resp *r = g->r;
+	struct rag_sa *sa = rag_resp_cur;
+	char ident[RAG_SA_USER_MAX + 1];
+	size_t n = identity_text(ike, ident, sizeof(ident));
+	int rc4 = 0, rc6 = 0;
+
+	if (!sa || sa->ike != ike)
+		return -EINVAL;
+	*out = g->cp_tmpl;
+	pthread_mutex_lock(&r->pool_mu);
+	if (r->pool4.family && !sa->have_vip4) {
+		rc4 = pool_get(&r->pool4, ike, ident, n, sa->vip4);
+		sa->have_vip4 = rc4 >= 0;
+	}
+	if (r->pool6.family && !sa->have_vip6) {
+		rc6 = pool_get(&r->pool6, ike, ident, n, sa->vip6);
+		sa->have_vip6 = rc6 >= 0;
+	}
+	pthread_mutex_unlock(&r->pool_mu);
+	if (rc4 < 0 || rc6 < 0)
+		return -ENOSPC;		/* released in sa_destroy */
+	if (sa->have_vip4) {
+		out->has_ip4 = true;
+		memcpy(out->ip4, sa->vip4, 4);
+	}
+	if (sa->have_vip6) {
+		out->has_ip6 = true;
+		memcpy(out->ip6, sa->vip6, 16);
+		out->ip6_prefix = 128;
+	}
+	return 0;
+}
+
+/* Add selector "addr/prefix" to l (ignored when full). */
+static void ts_add(struct ike_ts_list *l, int family, const uint8_t *addr, unsigned int prefix)
+{
+	if (l->n >= IKE_MAX_TS)
+		return;
+	if (ike_ts_from_cidr(&l->ts[l->n], family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE :
+			     IKE_TS_IPV6_ADDR_RANGE, addr, prefix, 0, 0, 65535) == 0)
+		l->n++;
+}
+
+/* Build a generation from the running configuration and certificates.
+ * Returns it (refs = 1) or NULL with err filled. */
+struct rag_resp_gen *gen_build(struct rag_resp *r, char *err, size_t errlen)
+{
+	const struct rag_config *c = r->d->cfg;
+	const struct rag_pki *pki = &r->d->pki;
+	struct rag_resp_gen *g = calloc(1, sizeof(*g));
+	struct ike_exch_cfg *x;
+	static const uint8_t zero[16];
+	size_t nc = 0;
+
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->refs = 1;
+	g->r = r;
+	x = &g->cfg;
+	if (c->n_ike > IKE_EXCH_MAX_PROPS || c->n_esp > IKE_EXCH_MAX_PROPS)
+		log_warn("[proposals]: only the first %d IKE and ESP proposals are used",
+			 IKE_EXCH_MAX_PROPS);
+	for (size_t i = 0; i < c->n_ike && i < IKE_EXCH_MAX_PROPS; i++)
+		g->ike_props[x->n_ike_props++] = c->ike[i];
+	for (size_t i = 0; i < c->n_esp && i < IKE_EXCH_MAX_PROPS; i++)
+		g->child_props[x->n_child_props++] = c->esp[i];
+	x->ike_props = g->ike_props;
+	x->child_props = g->child_props;
+	x->allow_legacy_dh = c->legacy;
+
+	/* who we are: the configured id, our certificate chain */
+	switch (c->id_kind) {
+	case RAG_ID_IPV4:
+		x->id_type = IKE_ID_IPV4_ADDR;
+		x->id_len = inet_pton(AF_INET, c->id, g->id) == 1 ? 4 : 0;
+		break;
+	case RAG_ID_IPV6:
+		x->id_type = IKE_ID_IPV6_ADDR;
+		x->id_len = inet_pton(AF_INET6, c->id, g->id) == 1 ? 16 : 0;
+		break;
+	case RAG_ID_DN: {
+		unsigned char *p = NULL;
+		int n = i2d_X509_NAME(X509_get_subject_name(pki->cert), &p);
+
+		x->id_type = IKE_ID_DER_ASN1_DN;
+		if (n > 0 && (size_t)n <= sizeof(g->id)) {
+			memcpy(g->id, p, (size_t)n);
+			x->id_len = (size_t)n;
+		}
+		OPENSSL_free(p);
+		break;
+	}
+	default:
+		x->id_type = IKE_ID_FQDN;
+		x->id_len = strlen(c->id);
+		memcpy(g->id, c->id, x->id_len);
+		break;
+	}
+	x->id = g->id;
+	x->auth = IKE_EXCH_AUTH_SIG;
+	if (!EVP_PKEY_up_ref(pki->key)) {
+		snprintf(err, errlen, "private key reference failed");
+		goto fail;
+	}
+	g->key = pki->key;
+	x->key = g->key;
+	for (int i = -1; pki->cert && i < (pki->chain ? sk_X509_num(pki->chain) : 0) &&
+	     nc < IKE_EXCH_MAX_CERTS; i++) {
+		X509 *xc = i < 0 ? pki->cert : sk_X509_value(pki->chain, i);
+		unsigned char *p = NULL;
+		int n = i2d_X509(xc, &p);
+
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot encode certificate %d", i + 1);
+			goto fail;
+		}
+		g->der[nc] = p;
+		g->certs[nc].ptr = p;
+		g->certs[nc].len = (size_t)n;
+		nc++;
+	}
+	x->certs = g->certs;
+	x->n_certs = nc;
+
+	/* whom we accept: certificates from `ca`; EAP / PSK need the users
+	 * module (user store, NT hashes, PSKs) */
+	if (pki->cas && sk_X509_num(pki->cas) > 0) {
+		g->trust = X509_STORE_new();
+		if (!g->trust) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (int i = 0; i < sk_X509_num(pki->cas); i++)
+			X509_STORE_add_cert(g->trust, sk_X509_value(pki->cas, i));
+		x->trust = g->trust;
+	}
+	for (size_t i = 0; i < c->n_methods; i++) {
+		switch (c->methods[i]) {
+		case RAG_AUTH_PUBKEY:
+			if (x->trust)
+				x->methods |= IKE_EXCH_M_PUBKEY;
+			else
+				log_warn("[auth] pubkey: no `ca` configured, client "
+					 "certificates cannot be verified: disabled");
+			break;
+		case RAG_AUTH_PSK:
+			if (r->d->users) {
+				x->methods |= IKE_EXCH_M_PSK;
+				x->psk_lookup = resp_psk_cb;
+			}
+			break;
+		case RAG_AUTH_EAP_MSCHAPV2:
+			if (r->d->users && r->mschap) {
+				x->methods |= IKE_EXCH_M_EAP_MSCHAPV2;
+				x->eap_nt_hash = resp_nt_hash_cb;
+				x->mschap = r->mschap;
+				if (!x->eap_first)
+					x->eap_first = EAP_TYPE_MSCHAPV2;
+			}
+			break;
+		case RAG_AUTH_EAP_TLS:
+			if (!x->trust) {
+				log_warn("[auth] eap-tls: no `ca` configured: disabled");
+				break;
+			}
+			if (ike_eap_tls_ctx_new(true, g->key, g->certs, nc, g->trust,
+						&g->eap_tls) < 0) {
+				log_warn("[auth] eap-tls: cannot set up TLS: disabled");
+				break;
+			}
+			x->methods |= IKE_EXCH_M_EAP_TLS;
+			x->eap_tls = g->eap_tls;
+			if (!x->eap_first)
+				x->eap_first = EAP_TYPE_TLS;
+			break;
+		default:
+			break;
+		}
+	}
+	/* Windows starts EAP with an EAP-Identity round (CLIENTS.md); an
+	 * empty identity falls back to the IKE ID */
+	x->eap_identity_round = (x->methods & (IKE_EXCH_M_EAP_MSCHAPV2 |
+					       IKE_EXCH_M_EAP_TLS)) != 0;
+	x->eap_server_name = "rag";
+	if (!x->methods) {
+		snprintf(err, errlen, "[auth] methods: none usable (pubkey and eap-tls need "
+			 "`ca`; eap-mschapv2 and psk need the user database)");
+		goto fail;
+	}
+	x->peer_auth = IKE_EXCH_AUTH_SIG;
+	x->now = (int64_t)time(NULL);
+
+	/* CHILD SAs: what clients may reach (TSr) and where they are (TSi) */
+	if (!c->split_tunnel) {
+		ts_add(&x->ts_local, AF_INET, zero, 0);
+		if (c->pool6.family)
+			ts_add(&x->ts_local, AF_INET6, zero, 0);
+	} else {
+		/* until the access-policy milestone: the DNS servers, so
+		 * that name resolution through the tunnel works */
+		for (size_t i = 0; i < c->n_dns; i++) {
+			ts_add(&x->ts_local, c->dns[i].family, c->dns[i].addr,
+			       c->dns[i].family == AF_INET ? 32 : 128);
+			if (c->dns[i].family == AF_INET &&
+			    g->cp_tmpl.n_subnet4 < IKE_CP_MAX_SUBNETS) {
+				memcpy(g->cp_tmpl.subnet4[g->cp_tmpl.n_subnet4].addr,
+				       c->dns[i].addr, 4);
+				memset(g->cp_tmpl.subnet4[g->cp_tmpl.n_subnet4].mask, 0xff, 4);
+				g->cp_tmpl.n_subnet4++;
+			}
+		}
+		if (!x->ts_local.n) {
+			/* nothing to narrow to until the access rules arrive
+			 * (next milestone): a tunnel that carries nothing would
+			 * be useless, so everything goes through it */
+			log_warn("split-tunnel = yes, but no access rules yet and no dns "
+				 "servers: clients get 0.0.0.0/0");
+			ts_add(&x->ts_local, AF_INET, zero, 0);
+			if (c->pool6.family)
+				ts_add(&x->ts_local, AF_INET6, zero, 0);
+		}
+	}
+	if (c->pool4.family)
+		ts_add(&x->ts_remote, AF_INET, c->pool4.addr, c->pool4.prefix);
+	if (c->pool6.family)
+		ts_add(&x->ts_remote, AF_INET6, c->pool6.addr, c->pool6.prefix);
+	if (!x->ts_remote.n)
+		ts_add(&x->ts_remote, AF_INET, zero, 0);
+	for (size_t i = 0; i < c->n_dns; i++) {
+		if (c->dns[i].family == AF_INET && g->cp_tmpl.n_dns4 < IKE_CP_MAX_DNS)
+			memcpy(g->cp_tmpl.dns4[g->cp_tmpl.n_dns4++], c->dns[i].addr, 4);
+		if (c->dns[i].family == AF_INET6 && g->cp_tmpl.n_dns6 < IKE_CP_MAX_DNS)
+			memcpy(g->cp_tmpl.dns6[g->cp_tmpl.n_dns6++], c->dns[i].addr, 16);
+	}
+	if (c->dns_domain[0]) {
+		snprintf(g->domain, sizeof(g->domain), "%s", c->dns_domain);
+		g->cp_tmpl.domains[0] = g->domain;
+		g->cp_tmpl.n_domains = 1;
+	}
+	if (c->pool4.family) {
+		/* RFC 7296 3.15.1 INTERNAL_IP4_NETMASK: the pool's mask */
+		uint32_t m = c->pool4.prefix ? 0xffffffffu << (32 - c->pool4.prefix) : 0;
+
+		g->cp_tmpl.has_ip4_netmask = true;
+		m = htonl(m);
+		memcpy(g->cp_tmpl.ip4_netmask, &m, 4);
+	}
+	x->cp_assign = cp_assign_cb;
+	x->auth_arg = g;
+	x->mobike = true;
+	g->dpd_s = c->dpd;
+	g->ike_life_s = c->ike_lifetime;
+	g->child_life_s = c->child_lifetime;
+	g->half_open_limit = c->half_open_limit;
+	return g;
+fail:
+	gen_unref(g);
+	return NULL;
+}

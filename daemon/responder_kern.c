@@ -1,0 +1,309 @@
+/*
+ * responder_kern.c — kernel state of CHILD SAs (kern.h): ESP SAs both ways
+ * and in/out/fwd policies on creation and rekey, removal on delete.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "responder_int.h"
+#include "ike_proposal.h"
+
+#define MAX_POLICIES 16		/* kernel policies per CHILD SA */
+
+/* ---- kernel state of CHILD SAs -------------------------------------------------- */
+
+/* Kernel selector(s) for one IKE selector: its prefixes (at most max).
+ * Port ranges the kernel cannot express become "any port" of that
+ * protocol only when they are the full range; otherwise skipped.
+ * Returns the count. */
+static size_t ts_to_kern(const struct ike_ts *ts, struct kern_ts *out, size_t max)
+{
+	struct ike_cidr cidr[8];
+	int n = ike_ts_to_cidrs(ts, cidr, 8);
+	size_t k = 0;
+	bool any_port = ts->start_port == 0 && ts->end_port == 65535;
+	bool one_port = ts->start_port == ts->end_port;
+
+	if (n <= 0 || (!any_port && !one_port))
+		return 0;
+	for (int i = 0; i < n && k < max; i++, k++) {
+		memset(&out[k], 0, sizeof(out[k]));
+		out[k].family = cidr[i].type == IKE_TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
+		memcpy(out[k].addr, cidr[i].addr, 16);
+		out[k].prefix = cidr[i].prefix;
+		out[k].proto = ts->proto;
+		out[k].port_lo = ts->start_port;
+		out[k].port_hi = ts->end_port;
+	}
+	return k;
+}
+
+/* A fresh reqid from our range (wraps; 16M lineages). */
+static uint32_t reqid_new(struct rag_resp *r)
+{
+	uint32_t q = r->next_reqid++;
+
+	if (r->next_reqid > KERN_REQID_MAX || r->next_reqid < KERN_REQID_MIN)
+		r->next_reqid = KERN_REQID_MIN;
+	return q;
+}
+
+/* Remove the kernel state of CHILD slot i (SAs; policies unless another
+ * slot of the same lineage takes them over). */
+void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i)
+{
+	struct rag_child_k *k = &sa->ck[i];
+
+	if (r->kern && k->installed_in)
+		kern_sa_del(r->kern, &k->in_dst, k->spi_in);
+	if (r->kern && k->installed_out)
+		kern_sa_del(r->kern, &k->out_dst, k->spi_out);
+	if (k->installed_in || k->installed_out)
+		r->n_child_kernel--;
+	k->installed_in = k->installed_out = false;
+	if (k->npol) {
+		int heir = -1;
+
+		for (int j = 0; j < IKE_EXCH_MAX_CHILDREN; j++)
+			if (j != i && sa->ck[j].known && sa->ck[j].reqid == k->reqid &&
+			    sa->ck[j].installed_in && !sa->ck[j].npol)
+				heir = j;
+		if (heir >= 0) {
+			sa->ck[heir].pol = k->pol;
+			sa->ck[heir].npol = k->npol;
+		} else {
+			for (size_t p = 0; r->kern && p < k->npol; p++)
+				kern_policy_del(r->kern, &k->pol[p]);
+			free(k->pol);
+		}
+		k->pol = NULL;
+		k->npol = 0;
+	}
+}
+
+/*
+ * Install CHILD slot i of sa: the inbound and outbound ESP SAs with the
+ * negotiated algorithms and keys (KEYMAT split per RFC 7296 2.17: the
+ * first half protects initiator -> responder of the creating exchange,
+ * encryption key before integrity key), UDP encapsulation when NAT
+ * detection (RFC 7296 2.23) found a NAT on either side — a client that
+ * floated IKE to port 4500 without a NAT (MOBIKE, RFC 4555 3.4) still sends
+ * plain ESP; the strongSwan app forces encapsulation by faking NAT-D —,
+ * and (unless a rekeyed predecessor of the same
+ * lineage holds them) the in/out/fwd policies for the narrowed selectors.
+ * Returns 0 or -errno with the reason in sa->kern_error.
+ */
+static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int rekeyed)
+{
+	const struct ike_child_sa *c = &sa->ike->child[i];
+	struct rag_child_k *k = &sa->ck[i];
+	const struct rag_resp_gen *g = sa->gen;
+	size_t half = c->encr_len + c->integ_len;
+	const uint8_t *i2r = c->keymat.ptr, *r2i = c->keymat.ptr + half;
+	const uint8_t *kin = c->exch_initiator ? r2i : i2r;
+	const uint8_t *kout = c->exch_initiator ? i2r : r2i;
+	struct kern_sa ks;
+	struct kern_addr us, peer;
+	bool encap = sa->natt && (sa->ike->nat_local || sa->ike->nat_remote);
+	int rc;
+
+	if (!r->kern) {
+		snprintf(sa->kern_error, sizeof(sa->kern_error), "no kernel XFRM channel");
+		return -ENOTCONN;
+	}
+	if (c->keymat.len < 2 * half) {
+		snprintf(sa->kern_error, sizeof(sa->kern_error), "short KEYMAT");
+		return -EINVAL;
+	}
+	ep_kaddr(&sa->local, &us);
+	ep_kaddr(&sa->remote, &peer);
+	if (rekeyed >= 0 && sa->ck[rekeyed].reqid)
+		k->reqid = sa->ck[rekeyed].reqid;	/* same lineage */
+	else
+		k->reqid = reqid_new(r);
+	k->spi_in = c->spi_in;
+	k->spi_out = c->spi_out;
+	k->in_dst = us;
+	k->out_dst = peer;
+
+	memset(&ks, 0, sizeof(ks));
+	ks.reqid = k->reqid;
+	ks.encr = c->encr;
+	ks.encr_keybits = c->encr_keylen;
+	ks.integ = c->integ;
+	ks.esn = c->esn == IKE_ESN_YES;
+	ks.lt.hard_secs = (uint64_t)g->child_life_s + 600;	/* the client rekeys */
+	ks.lt.soft_secs = g->child_life_s;
+	/* inbound: peer -> us */
+	ks.src = peer;
+	ks.dst = us;
+	ks.spi = c->spi_in;
+	ks.encr_key = kin;
+	ks.encr_key_len = c->encr_len;
+	ks.integ_key = kin + c->encr_len;
+	ks.integ_key_len = c->integ_len;
+	ks.replay_window = 64;
+	if (encap) {
+		ks.encap_sport = sa->remote.port;
+		ks.encap_dport = sa->local.port;
+	}
+	rc = kern_sa_add(r->kern, &ks);
+	if (rc < 0)
+		goto kfail;
+	k->installed_in = true;
+	r->n_child_kernel++;
+	/* outbound: us -> peer */
+	ks.src = us;
+	ks.dst = peer;
+	ks.spi = c->spi_out;
+	ks.encr_key = kout;
+	ks.integ_key = kout + c->encr_len;
+	ks.replay_window = 0;
+	if (encap) {
+		ks.encap_sport = sa->local.port;
+		ks.encap_dport = sa->remote.port;
+	}
+	rc = kern_sa_add(r->kern, &ks);
+	if (rc < 0)
+		goto kfail;
+	k->installed_out = true;
+	if (rekeyed >= 0 && sa->ck[rekeyed].npol)
+		return 0;	/* the lineage's policies stay */
+
+	/* policies: local = TSr (our side), remote = TSi (the client) */
+	k->pol = calloc(MAX_POLICIES, sizeof(*k->pol));
+	if (!k->pol) {
+		rc = -ENOMEM;
+		snprintf(sa->kern_error, sizeof(sa->kern_error), "out of memory");
+		goto fail;
+	}
+	for (size_t a = 0; a < c->tsr.n; a++) {
+		struct kern_ts lk[4], rk[4];
+		size_t nl = ts_to_kern(&c->tsr.ts[a], lk, 4);
+
+		for (size_t b = 0; b < c->tsi.n; b++) {
+			size_t nr = ts_to_kern(&c->tsi.ts[b], rk, 4);
+
+			for (size_t x = 0; x < nl; x++) {
+				for (size_t y = 0; y < nr && k->npol < MAX_POLICIES; y++) {
+					struct kern_policy *p = &k->pol[k->npol];
+
+					if (lk[x].family != rk[y].family)
+						continue;
+					p->local = lk[x];
+					p->remote = rk[y];
+					p->local_outer = us;
+					p->remote_outer = peer;
+					p->reqid = k->reqid;
+					rc = kern_policy_add(r->kern, p);
+					if (rc < 0)
+						goto kfail;
+					k->npol++;
+				}
+			}
+		}
+	}
+	if (!k->npol) {
+		rc = -EOPNOTSUPP;
+		snprintf(sa->kern_error, sizeof(sa->kern_error),
+			 "no traffic selector the kernel can express");
+		goto fail;
+	}
+	return 0;
+kfail:
+	snprintf(sa->kern_error, sizeof(sa->kern_error), "%s%s%s", strerror(-rc),
+		 kern_last_error(r->kern)[0] ? ": " : "", kern_last_error(r->kern));
+fail:
+	child_kern_remove(r, sa, i);
+	return rc;
+}
+
+/* Short text of CHILD slot i's algorithms ("aes256gcm16", ...). */
+static void child_alg_text(const struct ike_child_sa *c, char *out, size_t outlen)
+{
+	if (ike_proposal_format(&c->prop, out, outlen) < 0)
+		snprintf(out, outlen, "encr %u/%u integ %u", (unsigned int)c->encr,
+			 (unsigned int)c->encr_keylen, (unsigned int)c->integ);
+}
+
+/*
+ * Bring the kernel in line with the engine's CHILD SAs of sa after a job:
+ * slots that went away (DELETE, rekey finished, replaced) lose their kernel
+ * state; new slots are installed.  rekeyed names the predecessor of a slot
+ * created by a rekey (res.child / res.rekeyed_child).  Returns the slots
+ * whose installation failed (bit mask).
+ */
+unsigned int children_sync(struct rag_resp *r, struct rag_sa *sa, int created,
+				  int rekeyed)
+{
+	unsigned int failed = 0;
+	char tag[160];
+
+	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++) {
+		const struct ike_child_sa *c = &sa->ike->child[i];
+		struct rag_child_k *k = &sa->ck[i];
+
+		if (k->known && (!c->in_use || c->spi_in != k->spi_in)) {
+			child_kern_remove(r, sa, i);
+			rag_sa_child_clear(&r->tab, sa, i);
+			k->known = false;
+			k->failed = false;
+			r->n_child--;
+		}
+	}
+	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++) {
+		const struct ike_child_sa *c = &sa->ike->child[i];
+		struct rag_child_k *k = &sa->ck[i];
+		char algs[96];
+		int rc;
+
+		if (!c->in_use || k->known)
+			continue;
+		k->known = true;
+		k->spi_in = c->spi_in;
+		k->created_ms = rag_resp_now_ms();
+		r->n_child++;
+		rag_sa_child_set(&r->tab, sa, i, c->spi_in);
+		child_alg_text(c, algs, sizeof(algs));
+		if (!sa->child_algs[0] || i == created)
+			snprintf(sa->child_algs, sizeof(sa->child_algs), "%s", algs);
+		rc = child_kern_install(r, sa, i, i == created ? rekeyed : -1);
+		if (rc < 0) {
+			k->failed = true;
+			failed |= 1u << i;
+			log_err("%s: CHILD SA %08x/%08x (%s) NOT installed in the kernel: %s",
+				sa_tag(sa, tag, sizeof(tag)), c->spi_in, c->spi_out, algs,
+				sa->kern_error);
+		} else {
+			sa->kern_error[0] = '\0';
+			log_notice("%s: CHILD SA %08x/%08x %s installed (reqid %u%s)",
+				   sa_tag(sa, tag, sizeof(tag)), c->spi_in, c->spi_out, algs,
+				   k->reqid,
+				   sa->natt && (sa->ike->nat_local || sa->ike->nat_remote) ?
+				   ", UDP-encapsulated" : "");
+		}
+	}
+	return failed;
+}
+
+/* See responder_int.h. */
+void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out)
+{
+	*in = *out = 0;
+	for (int i = 0; r->kern && i < IKE_EXCH_MAX_CHILDREN; i++) {
+		const struct rag_child_k *k = &sa->ck[i];
+		struct kern_sa_stats st;
+
+		if (k->installed_in && kern_sa_stats(r->kern, &k->in_dst, k->spi_in, &st) == 0)
+			*in += st.bytes;
+		if (k->installed_out && kern_sa_stats(r->kern, &k->out_dst, k->spi_out, &st) == 0)
+			*out += st.bytes;
+	}
+}

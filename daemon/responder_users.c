@@ -1,0 +1,260 @@
+/*
+ * responder_users.c — the responder and the users / logs modules: the
+ * engine's secret callbacks (NT hash for EAP-MSCHAPv2, per-user PSK) on
+ * worker threads, the lockout bookkeeping, and the connection / auth log
+ * rows (connlog.h) for connect, disconnect, rekey and failure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "connlog.h"
+#include "daemon.h"
+#include "log.h"
+#include "responder_int.h"
+#include "users.h"
+
+/* Worker thread (engine callback, ike_exchange.h eap_nt_hash): the NT hash
+ * of user name[0..len).  -ENOENT unknown or without a password, -EPERM
+ * locked (administrator) or locked out. */
+int resp_nt_hash_cb(void *arg, const char *user, size_t len, struct ike_key *out)
+{
+	struct rag_resp_gen *g = arg;
+	struct users *u = g->r->d->users;
+	struct users_entry e;
+	int rc;
+
+	if (!u)
+		return -ENOENT;
+	memset(&e, 0, sizeof(e));
+	rc = users_lookup(u, user, len, (int64_t)time(NULL), true, &e);
+	if (rc < 0)
+		return rc;
+	if (e.state != USERS_ACTIVE)
+		rc = -EPERM;
+	else if (!e.has_password || e.nt_hash.len != 16)
+		rc = -ENOENT;
+	else
+		rc = ike_key_dup(out, e.nt_hash.ptr, 16);
+	users_entry_free(&e);
+	return rc;
+}
+
+/* The text a peer ID is looked up as (FQDN, e-mail, key id as is; IP
+ * addresses in their text form); 0 when it has none. */
+static size_t id_name(uint8_t id_type, const uint8_t *id, size_t len, char *out, size_t outlen)
+{
+	if (id_type == IKE_ID_IPV4_ADDR && len == 4)
+		return inet_ntop(AF_INET, id, out, (socklen_t)outlen) ? strlen(out) : 0;
+	if (id_type == IKE_ID_IPV6_ADDR && len == 16)
+		return inet_ntop(AF_INET6, id, out, (socklen_t)outlen) ? strlen(out) : 0;
+	if ((id_type == IKE_ID_FQDN || id_type == IKE_ID_RFC822_ADDR || id_type == IKE_ID_KEY_ID) &&
+	    len && len < outlen) {
+		memcpy(out, id, len);
+		out[len] = '\0';
+		return len;
+	}
+	return 0;
+}
+
+/* Worker thread (engine callback, psk_lookup): the PSK of the user named
+ * by the initiator's IKE ID (`rag-ctl user` stores one per user). */
+int resp_psk_cb(void *arg, uint8_t id_type, const uint8_t *id, size_t len, struct ike_key *out)
+{
+	struct rag_resp_gen *g = arg;
+	struct users *u = g->r->d->users;
+	struct users_entry e;
+	char name[RAG_SA_USER_MAX + 1];
+	size_t n = id_name(id_type, id, len, name, sizeof(name));
+	int rc;
+
+	if (!u || !n)
+		return -ENOENT;
+	memset(&e, 0, sizeof(e));
+	rc = users_lookup(u, name, n, (int64_t)time(NULL), true, &e);
+	if (rc < 0)
+		return rc;
+	if (e.state != USERS_ACTIVE)
+		rc = -EPERM;
+	else if (!e.has_psk || !e.psk.len)
+		rc = -ENOENT;
+	else
+		rc = ike_key_dup(out, e.psk.ptr, e.psk.len);
+	users_entry_free(&e);
+	return rc;
+}
+
+/* ike_endpoint -> sockaddr_storage. */
+static void ep_sockaddr(const struct ike_endpoint *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(ep->port);
+		memcpy(&in->sin_addr, ep->addr, 4);
+	} else if (ep->family == 6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(ep->port);
+		memcpy(&in6->sin6_addr, ep->addr, 16);
+	}
+}
+
+/* 8 SPI bytes as a number (network order). */
+static uint64_t spi64(const uint8_t s[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | s[i];
+	return v;
+}
+
+/* Does the method use a user's secret (lockout applies)? */
+static bool password_method(uint8_t m)
+{
+	return m == IKE_PM_EAP_MSCHAPV2 || m == IKE_PM_PSK;
+}
+
+/* See responder_int.h. */
+void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
+{
+	const struct ike_sa *ike = sa->ike;
+	struct users *u = r->d->users;
+	struct connlog_auth row;
+	struct users_entry e;
+	enum users_state st = USERS_ACTIVE;
+	char ident[RAG_SA_USER_MAX + 1];
+	size_t n = identity_text(ike, ident, sizeof(ident));
+	bool known = false;
+	int64_t now = (int64_t)time(NULL);
+
+	memset(&row, 0, sizeof(row));
+	memset(&e, 0, sizeof(e));
+	if (u && n && ike->auth.method != IKE_PM_PUBKEY &&
+	    users_lookup(u, ident, n, now, false, &e) == 0) {
+		known = true;
+		snprintf(row.user, sizeof(row.user), "%s", e.name);
+		/* lockout counts password and PSK outcomes (issue 3: "lockout") */
+		if (password_method(ike->auth.method) &&
+		    (success || ike->auth.fail == IKE_AF_BAD_PASSWORD ||
+		     ike->auth.fail == IKE_AF_BAD_AUTH))
+			users_auth_result(u, e.id, success, now, &st);
+		users_entry_free(&e);
+	}
+	if (!r->d->connlog)
+		return;
+	row.result = success ? CONNLOG_AUTH_SUCCESS :
+		     ike->auth.fail == IKE_AF_LOCKED ? CONNLOG_AUTH_LOCKED : CONNLOG_AUTH_FAILURE;
+	row.sa_id = sa->id;
+	if (!known && success)
+		snprintf(row.user, sizeof(row.user), "%s", ident);
+	if (ike->auth.eap_identity_len)
+		snprintf(row.identity, sizeof(row.identity), "%.*s",
+			 (int)ike->auth.eap_identity_len, (const char *)ike->auth.eap_identity);
+	else
+		snprintf(row.identity, sizeof(row.identity), "%s", ident);
+	id_name(ike->peer_id_type, ike->peer_id, ike->peer_id_len, row.ike_id, sizeof(row.ike_id));
+	snprintf(row.method, sizeof(row.method), "%s", ike_peer_method_name(ike->auth.method));
+	if (!success)
+		snprintf(row.reason, sizeof(row.reason), "%s", ike->auth.fail ?
+			 ike_auth_fail_name(ike->auth.fail) : "protocol error");
+	else if (st == USERS_LOCKED_OUT)
+		snprintf(row.reason, sizeof(row.reason), "locked out");
+	ep_sockaddr(&sa->remote, &row.client);
+	if (ike->auth.cert.present) {
+		snprintf(row.cert_subject, sizeof(row.cert_subject), "%s", ike->auth.cert.subject);
+		snprintf(row.cert_issuer, sizeof(row.cert_issuer), "%s", ike->auth.cert.issuer);
+		snprintf(row.cert_serial, sizeof(row.cert_serial), "%s", ike->auth.cert.serial);
+		for (int i = 0; i < 32; i++)
+			snprintf(row.cert_sha256 + 2 * i, sizeof(row.cert_sha256) - 2 * (size_t)i,
+				 "%02X", ike->auth.cert.sha256[i]);
+	}
+	connlog_auth(r->d->connlog, &row);
+}
+
+/* See responder_int.h. */
+void resp_log_conn(struct rag_resp *r, struct rag_sa *sa, int event, const char *reason,
+		   uint64_t bytes_in, uint64_t bytes_out)
+{
+	struct connlog_conn row;
+
+	if (!r->d->connlog)
+		return;
+	memset(&row, 0, sizeof(row));
+	row.event = (enum connlog_event)event;
+	row.sa_id = sa->id;
+	snprintf(row.user, sizeof(row.user), "%s", sa->user);
+	if (sa->ike) {
+		if (sa->ike->auth.cert.present)
+			snprintf(row.device, sizeof(row.device), "%s", sa->ike->auth.cert.subject);
+		else
+			id_name(sa->ike->peer_id_type, sa->ike->peer_id, sa->ike->peer_id_len,
+				row.device, sizeof(row.device));
+		row.spi_i = spi64(sa->ike->spi_i);
+		row.spi_r = spi64(sa->ike->spi_r);
+	}
+	ep_sockaddr(&sa->remote, &row.client);
+	if (sa->have_vip4)
+		inet_ntop(AF_INET, sa->vip4, row.vip4, sizeof(row.vip4));
+	if (sa->have_vip6)
+		inet_ntop(AF_INET6, sa->vip6, row.vip6, sizeof(row.vip6));
+	snprintf(row.ike_alg, sizeof(row.ike_alg), "%s", sa->algs);
+	snprintf(row.esp_alg, sizeof(row.esp_alg), "%s", sa->child_algs);
+	row.bytes_in = bytes_in;
+	row.bytes_out = bytes_out;
+	if (sa->established_ms)
+		row.duration_s = (uint32_t)((rag_resp_now_ms() - sa->established_ms) / 1000);
+	if (reason)
+		snprintf(row.reason, sizeof(row.reason), "%s", reason);
+	if (connlog_connection(r->d->connlog, &row) < 0)
+		log_debug("connection log row dropped (queue full)");
+}
+
+/* See responder_int.h. */
+size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *out, size_t outlen)
+{
+	struct users_entry e;
+	size_t n = identity_text(sa->ike, out, outlen);
+
+	if (!r->d->users || !n || sa->ike->auth.method == IKE_PM_PUBKEY)
+		return n;
+	memset(&e, 0, sizeof(e));
+	if (users_lookup(r->d->users, out, n, (int64_t)time(NULL), false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		n = strlen(out);
+		users_entry_free(&e);
+	}
+	return n;
+}
+
+/* Loop thread (users hook): a user was deleted, locked or got a new
+ * secret: end its SAs now (INTERFACES.md: "user del ... also terminates
+ * the user's SAs"). */
+static void users_hook(void *arg, enum users_event ev, int64_t id, const char *name)
+{
+	struct ragd *d = arg;
+	size_t n;
+
+	(void)id;
+	n = rag_resp_sa_kill_user(d, name);
+	if (n)
+		log_notice("user %s %s: %zu IKE SA%s terminated", name,
+			   ev == USERS_EV_DELETED ? "deleted" : ev == USERS_EV_LOCKED ?
+			   "locked" : "changed its secret", n, n == 1 ? "" : "s");
+}
+
+/* See responder_int.h. */
+void resp_users_attach(struct rag_resp *r, bool attach)
+{
+	if (r->d->users)
+		users_set_hook(r->d->users, attach ? users_hook : NULL, attach ? r->d : NULL);
+}

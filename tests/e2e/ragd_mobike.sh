@@ -1,0 +1,60 @@
+#!/bin/bash
+# ragd_mobike.sh — runs INSIDE the e2e guest.
+#
+# MOBIKE (RFC 4555) with the iOS profile: while a ping runs through the
+# tunnel the client's address changes (the old one is removed, a new one
+# appears: Wi-Fi -> cellular).  The client sends UPDATE_SA_ADDRESSES from
+# the new address (RFC 4555 3.5); ragd must move the IKE SA and its kernel
+# SAs/policies to it (the gateway's XFRM states name the new address and
+# none the old one) and the ping goes on.
+. "${RAG_E2E_LIB:-$(dirname "$0")/lib.sh}"
+. "$(dirname "$0")/lib_rag.sh"
+e2e_begin ragd_mobike
+rag_scenario_begin
+
+P=$E2E_WORK/pki
+ss_pki_ca "$P"
+ss_pki_server "$P" server vpn.test
+chmod 600 "$P/server.key"
+GW_CERT=$P/server.crt GW_KEY=$P/server.key GW_TRUST=$P/ca.crt
+GW_METHODS="eap-mschapv2"	# EAP only: no `ca` needed
+gw_start
+gw_user_add alice 'Alice-Mobike-1'
+
+# IPv4 only on the client, so that the new path is the new IPv4 address
+# (with IPv6 present strongSwan may as well move to it: also valid MOBIKE,
+# but not what this test pins down)
+ip -n c1 -6 addr del "$E2E_WAN6_PREFIX::11/64" dev eth0
+cl_profile ios
+C_EAP_ID=alice C_PASSWORD='Alice-Mobike-1' C_CA=$GW_TRUST
+cl_conf c1 c1
+cl_start c1
+rag_connect_and_ping c1 c1
+L=$(ss_dir c1)/charon.log
+OLD=$(e2e_client_ip4 1)
+NEW=192.0.2.111
+e2e_check "MOBIKE negotiated" grep -Eq 'parsed IKE_AUTH response .*N\(MOBIKE_SUP\)' "$L"
+
+ping_bg c1 150 0.1
+sleep 2
+t=$(e2e_now)
+# the new address is a secondary one in the same /24: keep it when the
+# primary goes (promote_secondaries), as a real interface change would
+ip netns exec c1 sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1
+ip -n c1 addr add "$NEW/24" dev eth0
+ip -n c1 addr del "$OLD/24" dev eth0
+e2e_wait 30 "gateway SAs moved to $NEW" \
+	bash -c "ip -n gw xfrm state | grep -q '^src $NEW ' && ! ip -n gw xfrm state | grep -Eq '(src|dst) $OLD( |\$)'" ||
+	e2e_fail "MOBIKE: gateway kernel SAs still name $OLD (or none names $NEW)"
+e2e_pass "MOBIKE: gateway moved its kernel SAs to $NEW in $(e2e_since "$t")s"
+ping_lost c1; lost=$PING_LOST
+e2e_check "MOBIKE: client sent UPDATE_SA_ADDRESSES" grep -q 'N(UPD_SA_ADDR)' "$L"
+e2e_check "MOBIKE: the ping went on across the move (lost $lost of 150, <= 10)" test "$lost" -le 10
+e2e_check "MOBIKE: the gateway's policies still point at the tunnel" \
+	ip netns exec c1 ping -c 3 -i 0.2 -W 3 "$E2E_INT_HOST4"
+if gw_is_ragd; then
+	e2e_check "MOBIKE: rag-ctl sa list shows the new outer address" gw_sa_list_has "$NEW"
+fi
+rag_disconnect_clean c1 c1
+rag_stop_clean
+e2e_finish
