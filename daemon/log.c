@@ -135,3 +135,14 @@ char *rag_quote_str(char *out, size_t outlen, const char *in)
 {
 	return rag_quote(out, outlen, in ? in : "", in ? strlen(in) : 0);
 }
+
+void rag_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

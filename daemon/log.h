@@ -52,4 +52,10 @@ char *rag_quote_str(char *out, size_t outlen, const char *in);
 /* Format the current UTC time as 2026-11-20T09:00:00.123Z (needs >= 32 bytes). */
 void rag_log_timestamp(char *out, size_t outlen);
 
+/* Format a message into the caller's error buffer err[errlen] (nothing when
+ * err is NULL or errlen 0): the "char *err, size_t errlen" convention of
+ * functions that report why they failed without logging themselves. */
+void rag_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

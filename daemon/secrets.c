@@ -2,6 +2,7 @@
  * secrets.c — secrets.key and sealing of stored secrets (see secrets.h).
  */
 #include "secrets.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,21 +17,6 @@
 #define AD_LABEL "rag-secret-v1"
 #define AD_MAX   (sizeof(AD_LABEL) + 32 + 1 + 8)
 #define SEAL_VERSION 0x01
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Format a message into err (when given). */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Write all of p to fd; 0 or a negative errno. */
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -67,7 +53,7 @@ static int create_key(const char *path, char *err, size_t errlen)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", tmp, strerror(-r));
+		rag_seterr(err, errlen, "%s: %s", tmp, strerror(-r));
 		ike_key_free(&k);
 		return r;
 	}
@@ -81,7 +67,7 @@ static int create_key(const char *path, char *err, size_t errlen)
 		r = -errno;
 	unlink(tmp);
 	if (r < 0 && r != -EEXIST)
-		seterr(err, errlen, "%s: cannot create: %s", path, strerror(-r));
+		rag_seterr(err, errlen, "%s: cannot create: %s", path, strerror(-r));
 	return r;
 }
 
@@ -98,7 +84,7 @@ int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 	if (created)
 		*created = false;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SECRETS_KEY_FILE) >= sizeof(path)) {
-		seterr(err, errlen, "%s: path too long", dir);
+		rag_seterr(err, errlen, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -112,41 +98,41 @@ int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 	}
 	if (fd < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, r == -ELOOP ? "is a symbolic link, refused" :
+		rag_seterr(err, errlen, "%s: %s", path, r == -ELOOP ? "is a symbolic link, refused" :
 		       strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, strerror(-r));
+		rag_seterr(err, errlen, "%s: %s", path, strerror(-r));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
-		seterr(err, errlen, "%s: not a regular file, refused", path);
+		rag_seterr(err, errlen, "%s: not a regular file, refused", path);
 		goto out;
 	}
 	if (st.st_uid != geteuid()) {
 		r = -EPERM;
-		seterr(err, errlen, "%s: owned by uid %u, not by us (uid %u), refused", path,
+		rag_seterr(err, errlen, "%s: owned by uid %u, not by us (uid %u), refused", path,
 		       (unsigned int)st.st_uid, (unsigned int)geteuid());
 		goto out;
 	}
 	if (st.st_mode & 077) {
 		r = -EPERM;
-		seterr(err, errlen, "%s: mode %04o is group/world accessible, refused "
+		rag_seterr(err, errlen, "%s: mode %04o is group/world accessible, refused "
 		       "(chmod 600 it)", path, (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
 	if (st.st_size != SECRETS_KEY_LEN) {
 		r = -EINVAL;
-		seterr(err, errlen, "%s: %lld bytes, expected %d, refused", path,
+		rag_seterr(err, errlen, "%s: %lld bytes, expected %d, refused", path,
 		       (long long)st.st_size, SECRETS_KEY_LEN);
 		goto out;
 	}
 	r = ike_key_alloc(&s->key, SECRETS_KEY_LEN);
 	if (r < 0) {
-		seterr(err, errlen, "%s: out of guarded memory", path);
+		rag_seterr(err, errlen, "%s: out of guarded memory", path);
 		goto out;
 	}
 	while (got < SECRETS_KEY_LEN) {
@@ -156,7 +142,7 @@ int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EINVAL;
-			seterr(err, errlen, "%s: short read", path);
+			rag_seterr(err, errlen, "%s: short read", path);
 			ike_key_free(&s->key);
 			goto out;
 		}

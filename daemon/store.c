@@ -3,6 +3,7 @@
  * thread (see store.h).
  */
 #include "store.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,21 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Format a message into err (when given). */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* See store.h. */
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -36,7 +22,7 @@ int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
+		rag_seterr(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -53,19 +39,19 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 
 	if (fd < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, r == -ELOOP ? "is a symbolic link" :
+		rag_seterr(err, errlen, "%s: %s", path, r == -ELOOP ? "is a symbolic link" :
 		       strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, strerror(-r));
+		rag_seterr(err, errlen, "%s: %s", path, strerror(-r));
 	} else if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
-		seterr(err, errlen, "%s: not a regular file", path);
+		rag_seterr(err, errlen, "%s: not a regular file", path);
 	} else if ((st.st_mode & 077) && fchmod(fd, 0600) < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: mode %03o and cannot make it 0600: %s", path,
+		rag_seterr(err, errlen, "%s: mode %03o and cannot make it 0600: %s", path,
 		       (unsigned int)(st.st_mode & 0777), strerror(-r));
 	}
 	close(fd);
@@ -87,7 +73,7 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		rag_seterr(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return -EIO;
 	}
@@ -115,7 +101,7 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	return 0;
 sqlfail:
 	sqlite3_finalize(st);
-	seterr(err, errlen, "%s: %s", path, msg);
+	rag_seterr(err, errlen, "%s: %s", path, msg);
 	sqlite3_close(db);
 	return -EIO;
 }
@@ -142,26 +128,26 @@ int store_migrate_to(sqlite3 *db, const struct store_schema *s, unsigned int tar
 	int v;
 
 	if (target == 0 || target > s->n) {
-		seterr(err, errlen, "%s.db: no migration %u", s->db, target);
+		rag_seterr(err, errlen, "%s.db: no migration %u", s->db, target);
 		return -EINVAL;
 	}
 	if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof(msg)) < 0) {
-		seterr(err, errlen, "%s.db: cannot begin the migration: %s", s->db, msg);
+		rag_seterr(err, errlen, "%s.db: cannot begin the migration: %s", s->db, msg);
 		return -EIO;
 	}
 	v = store_user_version(db);
 	if (v < 0) {
-		seterr(err, errlen, "%s.db: cannot read its version", s->db);
+		rag_seterr(err, errlen, "%s.db: cannot read its version", s->db);
 		goto rollback;
 	}
 	if ((unsigned int)v > s->n) {
-		seterr(err, errlen, "%s.db is at schema version %d, newer than this ragd "
+		rag_seterr(err, errlen, "%s.db is at schema version %d, newer than this ragd "
 		       "knows (%zu): refusing to use it", s->db, v, s->n);
 		store_exec(db, "ROLLBACK", NULL, 0);
 		return -EPROTO;
 	}
 	if ((unsigned int)v > target) {
-		seterr(err, errlen, "%s.db: at version %d, cannot go back to %u", s->db, v,
+		rag_seterr(err, errlen, "%s.db: at version %d, cannot go back to %u", s->db, v,
 		       target);
 		store_exec(db, "ROLLBACK", NULL, 0);
 		return -EPROTO;
@@ -170,21 +156,21 @@ int store_migrate_to(sqlite3 *db, const struct store_schema *s, unsigned int tar
 		const struct store_migration *m = &s->migrations[i];
 
 		if (m->version != i + 1) {
-			seterr(err, errlen, "%s.db: migration %s out of order", s->db, m->name);
+			rag_seterr(err, errlen, "%s.db: migration %s out of order", s->db, m->name);
 			goto rollback;
 		}
 		if (store_exec(db, m->sql, msg, sizeof(msg)) < 0) {
-			seterr(err, errlen, "%s.db: migration %s failed: %s", s->db, m->name, msg);
+			rag_seterr(err, errlen, "%s.db: migration %s failed: %s", s->db, m->name, msg);
 			goto rollback;
 		}
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", m->version);
 		if (store_exec(db, sql, msg, sizeof(msg)) < 0) {
-			seterr(err, errlen, "%s.db: %s", s->db, msg);
+			rag_seterr(err, errlen, "%s.db: %s", s->db, msg);
 			goto rollback;
 		}
 	}
 	if (store_exec(db, "COMMIT", msg, sizeof(msg)) < 0) {
-		seterr(err, errlen, "%s.db: cannot commit the migration: %s", s->db, msg);
+		rag_seterr(err, errlen, "%s.db: cannot commit the migration: %s", s->db, msg);
 		goto rollback;
 	}
 	return 0;
@@ -204,7 +190,7 @@ int store_open_migrated(const char *path, const struct store_schema *schema, sql
 		return r;
 	r = store_migrate_to(*out, schema, (unsigned int)schema->n, msg, sizeof(msg));
 	if (r < 0) {
-		seterr(err, errlen, "%s: %s", path, msg);
+		rag_seterr(err, errlen, "%s: %s", path, msg);
 		sqlite3_close(*out);
 		*out = NULL;
 	}
@@ -218,13 +204,13 @@ int store_check(sqlite3 *db, char *err, size_t errlen)
 	int r = 0, rc;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "integrity_check: %s", sqlite3_errmsg(db));
+		rag_seterr(err, errlen, "integrity_check: %s", sqlite3_errmsg(db));
 		return -EIO;
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW || !sqlite3_column_text(st, 0) ||
 	    strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
-		seterr(err, errlen, "integrity_check: %s", rc == SQLITE_ROW &&
+		rag_seterr(err, errlen, "integrity_check: %s", rc == SQLITE_ROW &&
 		       sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) :
 		       sqlite3_errmsg(db));
 		r = -EIO;
@@ -233,16 +219,16 @@ int store_check(sqlite3 *db, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+		rag_seterr(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
 		return -EIO;
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		seterr(err, errlen, "foreign_key_check: a row of %s breaks a foreign key",
+		rag_seterr(err, errlen, "foreign_key_check: a row of %s breaks a foreign key",
 		       (const char *)sqlite3_column_text(st, 0));
 		r = -EIO;
 	} else if (rc != SQLITE_DONE) {
-		seterr(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+		rag_seterr(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
 		r = -EIO;
 	}
 	sqlite3_finalize(st);

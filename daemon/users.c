@@ -28,6 +28,7 @@
 
 #include "ike_mschap.h"
 #include "store.h"
+#include "log.h"
 
 struct user_rec {
 	int64_t id;
@@ -60,21 +61,6 @@ struct users {
 	users_hook_fn hook;
 	void *hook_arg;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Format a message into err (when given). */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* See users.h. */
 bool users_valid_name(const char *s, size_t n)
@@ -349,7 +335,7 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 		}
 		if (u->n >= USERS_MAX) {
 			free(rec);
-			seterr(err, errlen, "rag.db: more than %d users", USERS_MAX);
+			rag_seterr(err, errlen, "rag.db: more than %d users", USERS_MAX);
 			r = -E2BIG;
 			break;
 		}
@@ -389,7 +375,7 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 	st = NULL;
 	if (r < 0) {
 		if (r == -ENOMEM)
-			seterr(err, errlen, "rag.db: out of memory loading users");
+			rag_seterr(err, errlen, "rag.db: out of memory loading users");
 		return r;
 	}
 	if (sqlite3_prepare_v2(u->db, q_groups, -1, &st, NULL) != SQLITE_OK)
@@ -400,14 +386,14 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 
 		if (rec && g && rec_add_group(rec, g) < 0) {
 			sqlite3_finalize(st);
-			seterr(err, errlen, "rag.db: out of memory loading groups");
+			rag_seterr(err, errlen, "rag.db: out of memory loading groups");
 			return -ENOMEM;
 		}
 	}
 	sqlite3_finalize(st);
 	return 0;
 sqlerr:
-	seterr(err, errlen, "rag.db: loading users: %s", sqlite3_errmsg(u->db));
+	rag_seterr(err, errlen, "rag.db: loading users: %s", sqlite3_errmsg(u->db));
 	sqlite3_finalize(st);
 	return -EIO;
 }
@@ -430,7 +416,7 @@ int users_open(struct users **out, const char *state_dir, const struct secrets *
 	randombytes_buf(u->hkey, sizeof(u->hkey));
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, USERS_DB_FILE) >=
 	    sizeof(path)) {
-		seterr(err, errlen, "%s: path too long", state_dir);
+		rag_seterr(err, errlen, "%s: path too long", state_dir);
 		r = -ENAMETOOLONG;
 		goto fail;
 	}
@@ -444,7 +430,7 @@ int users_open(struct users **out, const char *state_dir, const struct secrets *
 	if (r < 0)
 		goto fail;
 	if (sealed && bad == sealed) {
-		seterr(err, errlen, "%s: none of the %zu stored secrets opens with %s/%s: "
+		rag_seterr(err, errlen, "%s: none of the %zu stored secrets opens with %s/%s: "
 		       "wrong or regenerated key file", path, sealed, state_dir, SECRETS_KEY_FILE);
 		r = -EBADMSG;
 		goto fail;
@@ -458,7 +444,7 @@ int users_open(struct users **out, const char *state_dir, const struct secrets *
 	r = store_writer_start(&u->writer, wdb, 65536);
 	if (r < 0) {
 		store_close(wdb);
-		seterr(err, errlen, "cannot start the users writer: %s", strerror(-r));
+		rag_seterr(err, errlen, "cannot start the users writer: %s", strerror(-r));
 		goto fail;
 	}
 	*out = u;
@@ -693,27 +679,27 @@ static int seal_password(struct users *u, int64_t id, const char *pw, size_t pwl
 	int r;
 
 	if (!u->mschap) {
-		seterr(err, errlen, "passwords need MD4 (OpenSSL legacy provider), which is "
+		rag_seterr(err, errlen, "passwords need MD4 (OpenSSL legacy provider), which is "
 		       "not available");
 		return -ENOTSUP;
 	}
 	if (pwlen == 0) {
-		seterr(err, errlen, "empty password");
+		rag_seterr(err, errlen, "empty password");
 		return -EINVAL;
 	}
 	r = ike_mschap_nt_password_hash(u->mschap, pw, pwlen, &nt);
 	if (r == -E2BIG) {
-		seterr(err, errlen, "password longer than %d characters", USERS_PASSWORD_MAX);
+		rag_seterr(err, errlen, "password longer than %d characters", USERS_PASSWORD_MAX);
 		return -E2BIG;
 	}
 	if (r < 0) {
-		seterr(err, errlen, "password is not valid UTF-8 text (or contains NUL)");
+		rag_seterr(err, errlen, "password is not valid UTF-8 text (or contains NUL)");
 		return -EINVAL;
 	}
 	r = secrets_seal(u->sec, SECRETS_NT_HASH, id, nt.ptr, nt.len, blob, cap, blen);
 	ike_key_free(&nt);
 	if (r < 0)
-		seterr(err, errlen, "cannot seal the password hash");
+		rag_seterr(err, errlen, "cannot seal the password hash");
 	return r;
 }
 
@@ -739,22 +725,22 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 	char other[USERS_NAME_MAX + 1] = "";
 
 	if (!users_valid_name(name, strlen(name))) {
-		seterr(err, errlen, "invalid user name '%.*s': 1-%d characters of A-Z a-z 0-9 "
+		rag_seterr(err, errlen, "invalid user name '%.*s': 1-%d characters of A-Z a-z 0-9 "
 		       ". _ @ -, not starting with . or -", 80, name, USERS_NAME_MAX);
 		return -EINVAL;
 	}
 	if (cert_subject && !valid_subject(cert_subject)) {
-		seterr(err, errlen, "invalid --cert-subject: 1-%d characters, no control "
+		rag_seterr(err, errlen, "invalid --cert-subject: 1-%d characters, no control "
 		       "characters", USERS_SUBJECT_MAX);
 		return -EINVAL;
 	}
 	if (ngroups > USERS_GROUPS_MAX) {
-		seterr(err, errlen, "more than %d groups", USERS_GROUPS_MAX);
+		rag_seterr(err, errlen, "more than %d groups", USERS_GROUPS_MAX);
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < ngroups; i++)
 		if (!users_valid_name(groups[i], strlen(groups[i]))) {
-			seterr(err, errlen, "invalid group name '%.*s'", 80, groups[i]);
+			rag_seterr(err, errlen, "invalid group name '%.*s'", 80, groups[i]);
 			return -EINVAL;
 		}
 	pthread_rwlock_rdlock(&u->lock);
@@ -766,24 +752,24 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 	pthread_rwlock_unlock(&u->lock);
 	if (other[0]) {
 		if (!strcasecmp(other, name))
-			seterr(err, errlen, "user '%s' already exists", other);
+			rag_seterr(err, errlen, "user '%s' already exists", other);
 		else
-			seterr(err, errlen, "certificate subject already belongs to user '%s'",
+			rag_seterr(err, errlen, "certificate subject already belongs to user '%s'",
 			       other);
 		return -EEXIST;
 	}
 	if (nusers >= USERS_MAX) {
-		seterr(err, errlen, "already %d users, the limit", USERS_MAX);
+		rag_seterr(err, errlen, "already %d users, the limit", USERS_MAX);
 		return -E2BIG;
 	}
 	if (password && pwlen == 0) {
-		seterr(err, errlen, "empty password");
+		rag_seterr(err, errlen, "empty password");
 		return -EINVAL;
 	}
 	rec = calloc(1, sizeof(*rec));
 	if (!rec || store_exec(u->db, "BEGIN IMMEDIATE", err, errlen) < 0) {
 		if (!rec)
-			seterr(err, errlen, "out of memory");
+			rag_seterr(err, errlen, "out of memory");
 		free(rec);
 		return rec ? -EIO : -ENOMEM;
 	}
@@ -799,7 +785,7 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-		seterr(err, errlen, "user '%s' already exists", name);
+		rag_seterr(err, errlen, "user '%s' already exists", name);
 		r = -EEXIST;
 		goto rollback;
 	}
@@ -834,7 +820,7 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 				gname = (const char *)sqlite3_column_text(st, 1);
 				if (gname && rec_add_group(rec, gname) < 0) {
 					sqlite3_finalize(st);
-					seterr(err, errlen, "out of memory");
+					rag_seterr(err, errlen, "out of memory");
 					r = -ENOMEM;
 					goto rollback;
 				}
@@ -843,7 +829,7 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		sqlite3_finalize(st);
 		st = NULL;
 		if (rc == SQLITE_DONE) {
-			seterr(err, errlen, "group '%s' does not exist (groups are created with "
+			rag_seterr(err, errlen, "group '%s' does not exist (groups are created with "
 			       "'rag-ctl group add', which arrives with the access-policy "
 			       "milestone)", groups[i]);
 			r = -ENOENT;
@@ -885,12 +871,12 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 	sodium_memzero(blob, sizeof(blob));
 	if (r < 0) {
 		rec_free(rec);
-		seterr(err, errlen, "added to rag.db but out of memory for the cache");
+		rag_seterr(err, errlen, "added to rag.db but out of memory for the cache");
 		return r;
 	}
 	return 0;
 sqlerr:
-	seterr(err, errlen, "rag.db: %s", sqlite3_errmsg(u->db));
+	rag_seterr(err, errlen, "rag.db: %s", sqlite3_errmsg(u->db));
 	r = -EIO;
 rollback:
 	store_exec(u->db, "ROLLBACK", NULL, 0);
@@ -906,7 +892,7 @@ static int admin_find(struct users *u, const char *name, int64_t *id, char *cano
 	const struct user_rec *r;
 
 	if (!users_valid_name(name, strlen(name))) {
-		seterr(err, errlen, "invalid user name '%.*s'", 80, name);
+		rag_seterr(err, errlen, "invalid user name '%.*s'", 80, name);
 		return -EINVAL;
 	}
 	pthread_rwlock_rdlock(&u->lock);
@@ -917,7 +903,7 @@ static int admin_find(struct users *u, const char *name, int64_t *id, char *cano
 	}
 	pthread_rwlock_unlock(&u->lock);
 	if (!r) {
-		seterr(err, errlen, "no user '%s'", name);
+		rag_seterr(err, errlen, "no user '%s'", name);
 		return -ENOENT;
 	}
 	return 0;
@@ -943,11 +929,11 @@ static int exec_id(struct users *u, const char *sql, int64_t id, const uint8_t *
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		seterr(err, errlen, "rag.db: %s", sqlite3_errmsg(u->db));
+		rag_seterr(err, errlen, "rag.db: %s", sqlite3_errmsg(u->db));
 		return -EIO;
 	}
 	if (sqlite3_changes(u->db) == 0) {
-		seterr(err, errlen, "user no longer in rag.db");
+		rag_seterr(err, errlen, "user no longer in rag.db");
 		return -ENOENT;
 	}
 	return 0;
@@ -1014,7 +1000,7 @@ int users_passwd(struct users *u, const char *name, const char *password, size_t
 	}
 	sodium_memzero(blob, sizeof(blob));
 	if (r == -ENOMEM)
-		seterr(err, errlen, "stored, but out of memory for the cache");
+		rag_seterr(err, errlen, "stored, but out of memory for the cache");
 	if (r == 0)
 		fire(u, USERS_EV_PASSWORD, id, canon);
 	return r;
@@ -1034,13 +1020,13 @@ int users_set_psk(struct users *u, const char *name, const uint8_t *psk, size_t 
 	if (r < 0)
 		return r;
 	if (psk && (len == 0 || len > USERS_PSK_MAX)) {
-		seterr(err, errlen, "a PSK has 1-%d bytes", USERS_PSK_MAX);
+		rag_seterr(err, errlen, "a PSK has 1-%d bytes", USERS_PSK_MAX);
 		return -EINVAL;
 	}
 	if (psk) {
 		r = secrets_seal(u->sec, SECRETS_PSK, id, psk, len, blob, sizeof(blob), &blen);
 		if (r < 0) {
-			seterr(err, errlen, "cannot seal the PSK");
+			rag_seterr(err, errlen, "cannot seal the PSK");
 			return r;
 		}
 		r = exec_id(u, "UPDATE users SET updated = ?2, psk = ?3 WHERE id = ?1", id, blob,
