@@ -65,6 +65,7 @@ int ragd_stores_open(struct ragd *d)
 		log_err("logs: %s", err);
 		goto fail;
 	}
+	connlog_set_retention(d->connlog, d->cfg->retention);	/* first pass in a minute */
 	log_notice("databases: %s/%s (%zu users), %s/%s", d->cfg->state_dir, USERS_DB_FILE,
 		   users_count(d->users), d->cfg->state_dir, CONNLOG_DB_FILE);
 	return 0;
@@ -78,6 +79,8 @@ void ragd_stores_reload(struct ragd *d)
 {
 	if (d->users)
 		users_set_policy(d->users, d->cfg->lockout_threshold, d->cfg->lockout_time);
+	if (d->connlog)
+		connlog_set_retention(d->connlog, d->cfg->retention);
 }
 
 /* See daemon.h. */

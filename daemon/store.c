@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* See store.h. */
@@ -61,6 +62,13 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 /* See store.h. */
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
+	return store_open_vfs(path, NULL, out, err, errlen);
+}
+
+/* See store.h. */
+int store_open_vfs(const char *path, const char *vfs, sqlite3 **out, char *err,
+		   size_t errlen)
+{
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	char msg[STORE_ERR_MAX];
@@ -71,7 +79,7 @@ int store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
+			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, vfs);
 	if (rc != SQLITE_OK) {
 		rag_seterr(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
@@ -242,6 +250,19 @@ void store_close(sqlite3 *db)
 		sqlite3_close_v2(db);
 }
 
+/* See store.h. */
+int store_sync_wal(sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+
+	/* In WAL mode the "journal" file of the pager is the WAL. */
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK)
+		return -EIO;
+	if (!f || !f->pMethods)
+		return 0;	/* no WAL open yet */
+	return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK ? 0 : -EIO;
+}
+
 /* ---- writer thread ------------------------------------------------------------ */
 
 struct store_job {
@@ -249,20 +270,35 @@ struct store_job {
 	store_job_fn fn;
 	void *owner, *job;
 	void (*job_free)(void *job);
+	uint64_t queued_ms;		/* CLOCK_MONOTONIC at submission */
 };
 
 struct store_writer {
 	sqlite3 *db;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work;		/* jobs queued or stop */
+	pthread_cond_t work;		/* jobs queued, maintenance kicked or stop */
 	pthread_cond_t progress;	/* a batch finished */
 	struct store_job *head, *tail;
 	size_t queued, max_queue;
 	uint64_t submitted, finished;	/* sequence numbers */
-	uint64_t done, failed, dropped, batches;
+	uint64_t done, failed, dropped, batches, syncs, max_latency_ms;
+	uint64_t max_delay_ms;		/* 0 = no delay bound */
+	double rate;			/* rows/s of batch time, EWMA; 0 = unknown */
+	store_maint_fn maint;
+	void *maint_owner;
+	uint64_t maint_due_ms;		/* monotonic */
 	bool stop;
 };
+
+/* CLOCK_MONOTONIC in ms. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* Run one batch of jobs in a transaction; returns how many failed. */
 static uint64_t run_batch(struct store_writer *w, struct store_job *list)
@@ -282,51 +318,130 @@ static uint64_t run_batch(struct store_writer *w, struct store_job *list)
 	return failed;
 }
 
-/* The writer thread: take everything queued (up to a batch), run it, repeat
- * until stopped with an empty queue. */
+/* Take up to a batch off the queue, run it and account for it (called and
+ * returning with w->mu held). */
+static void writer_batch(struct store_writer *w)
+{
+	struct store_job *list, *last;
+	uint64_t n = 1, failed, now, oldest, began;
+
+	list = last = w->head;
+	while (last->next && n < STORE_WRITER_MAX_BATCH) {
+		last = last->next;
+		n++;
+	}
+	w->head = last->next;
+	if (!w->head)
+		w->tail = NULL;
+	last->next = NULL;
+	w->queued -= (size_t)n;
+	oldest = list->queued_ms;
+	pthread_mutex_unlock(&w->mu);
+
+	began = mono_ms();
+	failed = run_batch(w, list);
+	now = mono_ms();
+	while (list) {
+		struct store_job *next = list->next;
+
+		if (list->job_free)
+			list->job_free(list->job);
+		free(list);
+		list = next;
+	}
+
+	pthread_mutex_lock(&w->mu);
+	w->finished += n;
+	w->done += n - failed;
+	w->failed += failed;
+	w->batches++;
+	if (now > oldest && now - oldest > w->max_latency_ms)
+		w->max_latency_ms = now - oldest;
+	/* the rate, from batches big enough that the per-commit cost does not
+	 * dominate */
+	if (n >= STORE_WRITER_MIN_QUEUE / 4) {
+		double inst = (double)n * 1000.0 / (double)(now > began ? now - began : 1);
+
+		/* down at once (a slow batch: contention, a checkpoint), up slowly */
+		w->rate = w->rate > 0 && inst > w->rate ? 0.8 * w->rate + 0.2 * inst : inst;
+	}
+	pthread_cond_broadcast(&w->progress);
+}
+
+/* Wait on w->work until the monotonic deadline (UINT64_MAX: no deadline). */
+static void writer_wait(struct store_writer *w, uint64_t deadline_ms)
+{
+	struct timespec ts;
+
+	if (deadline_ms == UINT64_MAX) {
+		pthread_cond_wait(&w->work, &w->mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(deadline_ms / 1000u);
+	ts.tv_nsec = (long)(deadline_ms % 1000u) * 1000000L;
+	pthread_cond_timedwait(&w->work, &w->mu, &ts);	/* the cond uses CLOCK_MONOTONIC */
+}
+
+/*
+ * The writer thread: run what is queued in batches; between batches run the
+ * maintenance function when it is due, and fdatasync the WAL when a commit
+ * is older than STORE_WRITER_SYNC_MS; sleep until one of those is needed.
+ * Stops when told to and the queue is empty.
+ */
 static void *writer_main(void *arg)
 {
 	struct store_writer *w = arg;
+	uint64_t last_sync = 0;
+	bool dirty = false;		/* committed since the last WAL sync */
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct store_job *list, *last;
-		uint64_t n = 1, failed;
+		uint64_t now = mono_ms();
 
-		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->work, &w->mu);
-		if (!w->head)
-			break;
-		list = last = w->head;
-		while (last->next && n < STORE_WRITER_MAX_BATCH) {
-			last = last->next;
-			n++;
+		if (!w->head) {
+			uint64_t deadline = UINT64_MAX;
+
+			if (w->stop)
+				break;
+			if (dirty)
+				deadline = last_sync + STORE_WRITER_SYNC_MS;
+			if (w->maint && w->maint_due_ms < deadline)
+				deadline = w->maint_due_ms;
+			if (deadline > now) {
+				writer_wait(w, deadline);
+				continue;
+			}
+		} else {
+			writer_batch(w);
+			dirty = true;
+			now = mono_ms();
 		}
-		w->head = last->next;
-		if (!w->head)
-			w->tail = NULL;
-		last->next = NULL;
-		w->queued -= (size_t)n;
-		pthread_mutex_unlock(&w->mu);
+		if (w->maint && !w->stop && w->maint_due_ms <= now) {
+			store_maint_fn fn = w->maint;
+			void *owner = w->maint_owner;
+			uint64_t delay;
 
-		failed = run_batch(w, list);
-		while (list) {
-			struct store_job *next = list->next;
-
-			if (list->job_free)
-				list->job_free(list->job);
-			free(list);
-			list = next;
+			w->maint_due_ms = UINT64_MAX;	/* a kick meanwhile moves it */
+			pthread_mutex_unlock(&w->mu);
+			delay = fn(w->db, owner, now);
+			pthread_mutex_lock(&w->mu);
+			if (w->maint == fn && w->maint_due_ms == UINT64_MAX)
+				w->maint_due_ms = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
+			dirty = true;
+			now = mono_ms();
 		}
-
-		pthread_mutex_lock(&w->mu);
-		w->finished += n;
-		w->done += n - failed;
-		w->failed += failed;
-		w->batches++;
-		pthread_cond_broadcast(&w->progress);
+		if (dirty && now - last_sync >= STORE_WRITER_SYNC_MS) {
+			pthread_mutex_unlock(&w->mu);
+			store_sync_wal(w->db);
+			pthread_mutex_lock(&w->mu);
+			w->syncs++;
+			dirty = false;
+			last_sync = now;
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (dirty)
+		store_sync_wal(w->db);
 	return NULL;
 }
 
@@ -334,6 +449,7 @@ static void *writer_main(void *arg)
 int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
 {
 	struct store_writer *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 	int r;
 
 	*out = NULL;
@@ -341,8 +457,12 @@ int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
 		return -ENOMEM;
 	w->db = db;
 	w->max_queue = max_queue ? max_queue : 1;
+	w->maint_due_ms = UINT64_MAX;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->work, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&w->progress, NULL);
 	r = pthread_create(&w->thread, NULL, writer_main, w);
 	if (r) {
@@ -356,9 +476,25 @@ int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
 	return 0;
 }
 
-/* See store.h. */
-int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, void *job,
-			void (*job_free)(void *job))
+/* How many jobs may wait (w->mu held): max_queue, or with a delay bound
+ * what the writer commits in max_delay_ms at its measured rate. */
+static size_t queue_limit(const struct store_writer *w)
+{
+	double rate = w->rate > 0 ? w->rate : STORE_WRITER_INIT_RATE;
+	double lim;
+
+	if (!w->max_delay_ms)
+		return w->max_queue;
+	lim = rate * (double)w->max_delay_ms / 1000.0;
+	if (lim < STORE_WRITER_MIN_QUEUE)
+		lim = STORE_WRITER_MIN_QUEUE;
+	return lim < (double)w->max_queue ? (size_t)lim : w->max_queue;
+}
+
+/* Queue a job when fewer than the limit (+ extra) are waiting (see
+ * store_writer_submit). */
+static int submit_job(struct store_writer *w, store_job_fn fn, void *owner, void *job,
+		      void (*job_free)(void *job), size_t extra)
 {
 	struct store_job *j = malloc(sizeof(*j));
 	int r = 0;
@@ -366,7 +502,7 @@ int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, vo
 	pthread_mutex_lock(&w->mu);
 	if (w->stop)
 		r = -ESHUTDOWN;
-	else if (w->queued >= w->max_queue)
+	else if (w->queued >= queue_limit(w) + extra)
 		r = -EAGAIN;
 	else if (!j)
 		r = -ENOMEM;
@@ -384,6 +520,7 @@ int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, vo
 	j->owner = owner;
 	j->job = job;
 	j->job_free = job_free;
+	j->queued_ms = mono_ms();
 	if (w->tail)
 		w->tail->next = j;
 	else
@@ -394,6 +531,28 @@ int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, vo
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+/* See store.h. */
+int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, void *job,
+			void (*job_free)(void *job))
+{
+	return submit_job(w, fn, owner, job, job_free, 0);
+}
+
+/* See store.h. */
+int store_writer_submit_reserved(struct store_writer *w, store_job_fn fn, void *owner,
+				 void *job, void (*job_free)(void *job))
+{
+	return submit_job(w, fn, owner, job, job_free, STORE_WRITER_RESERVE);
+}
+
+/* See store.h. */
+void store_writer_set_max_delay(struct store_writer *w, uint64_t ms)
+{
+	pthread_mutex_lock(&w->mu);
+	w->max_delay_ms = ms;
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* See store.h. */
@@ -409,6 +568,29 @@ void store_writer_flush(struct store_writer *w)
 }
 
 /* See store.h. */
+void store_writer_set_maint(struct store_writer *w, store_maint_fn fn, void *owner,
+			    uint64_t first_ms)
+{
+	pthread_mutex_lock(&w->mu);
+	w->maint = fn;
+	w->maint_owner = owner;
+	w->maint_due_ms = fn ? mono_ms() + first_ms : UINT64_MAX;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* See store.h. */
+void store_writer_kick_maint(struct store_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->maint) {
+		w->maint_due_ms = mono_ms();
+		pthread_cond_signal(&w->work);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* See store.h. */
 void store_writer_stats(struct store_writer *w, struct store_writer_stats *st)
 {
 	pthread_mutex_lock(&w->mu);
@@ -416,7 +598,11 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *st)
 	st->failed = w->failed;
 	st->dropped = w->dropped;
 	st->batches = w->batches;
+	st->syncs = w->syncs;
+	st->max_latency_ms = w->max_latency_ms;
+	st->rate = w->rate;
 	st->queued = w->queued;
+	st->limit = queue_limit(w);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -429,7 +615,7 @@ void store_writer_stop(struct store_writer *w)
 	w->stop = true;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);	/* the thread drains the queue first */
+	pthread_join(w->thread, NULL);	/* the thread drains the queue and syncs */
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->progress);
