@@ -20,9 +20,9 @@
 #include "retention.h"
 #include "store.h"
 
-/* The writer connection: a page cache that holds the hot index pages, and
- * fewer, larger checkpoints (each syncs the WAL and the database). */
-#define CONNLOG_WRITER_PRAGMAS "PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 4096;"
+/* The writer connection: a page cache that holds the hot index pages.
+ * Checkpoints run in the writer's sync thread (store_writer_offload_sync). */
+#define CONNLOG_WRITER_PRAGMAS "PRAGMA cache_size = -32768;"
 
 struct connlog {
 	struct store_writer *writer;
@@ -118,7 +118,8 @@ static int64_t now_ms(void)
 }
 
 /* Bind a bounded string field (always NUL-terminated in its array): NULL
- * when empty and nullable. */
+ * when empty and nullable.  SQLITE_STATIC: every bound buffer outlives the
+ * statement's step (the caller steps and resets before returning). */
 static void bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool nullable)
 {
 	size_t n = strnlen(s, cap);
@@ -126,7 +127,7 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool nu
 	if (!n && nullable)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
 }
 
 /* uint64 counters as SQLite integers (clamped; 2^63 bytes is not a real case). */
@@ -138,7 +139,7 @@ static sqlite3_int64 clamp64(uint64_t v)
 /* Writer thread: insert one connection row. */
 static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn *c)
 {
-	char addr[INET6_ADDRSTRLEN], spi[17];
+	char addr[INET6_ADDRSTRLEN], spi_i[17], spi_r[17];
 	int port, rc;
 	sqlite3_stmt *st;
 
@@ -159,16 +160,16 @@ static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn
 	bind_str(st, 4, c->user, sizeof(c->user), false);
 	bind_str(st, 5, c->device, sizeof(c->device), false);
 	port = split_addr(&c->client, addr, sizeof(addr));
-	sqlite3_bind_text(st, 6, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
 	if (port >= 0)
 		sqlite3_bind_int(st, 7, port);
 	bind_str(st, 8, c->vip4, sizeof(c->vip4), true);
 	bind_str(st, 9, c->vip6, sizeof(c->vip6), true);
 	if (c->spi_i || c->spi_r) {
-		snprintf(spi, sizeof(spi), "%016" PRIx64, c->spi_i);
-		sqlite3_bind_text(st, 10, spi, -1, SQLITE_TRANSIENT);
-		snprintf(spi, sizeof(spi), "%016" PRIx64, c->spi_r);
-		sqlite3_bind_text(st, 11, spi, -1, SQLITE_TRANSIENT);
+		snprintf(spi_i, sizeof(spi_i), "%016" PRIx64, c->spi_i);
+		sqlite3_bind_text(st, 10, spi_i, -1, SQLITE_STATIC);
+		snprintf(spi_r, sizeof(spi_r), "%016" PRIx64, c->spi_r);
+		sqlite3_bind_text(st, 11, spi_r, -1, SQLITE_STATIC);
 	}
 	bind_str(st, 12, c->ike_alg, sizeof(c->ike_alg), true);
 	bind_str(st, 13, c->esp_alg, sizeof(c->esp_alg), true);
@@ -181,6 +182,7 @@ static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn
 	bind_str(st, 19, c->reason, sizeof(c->reason), true);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -210,7 +212,7 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	bind_str(st, 7, a->method, sizeof(a->method), false);
 	bind_str(st, 8, a->reason, sizeof(a->reason), false);
 	port = split_addr(&a->client, addr, sizeof(addr));
-	sqlite3_bind_text(st, 9, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, addr, -1, SQLITE_STATIC);
 	if (port >= 0)
 		sqlite3_bind_int(st, 10, port);
 	bind_str(st, 11, a->cert_subject, sizeof(a->cert_subject), true);
@@ -219,6 +221,7 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	bind_str(st, 14, a->cert_sha256, sizeof(a->cert_sha256), true);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -251,6 +254,7 @@ static int insert_audit(sqlite3 *db, struct connlog *l, const struct connlog_aud
 	bind_str(st, 10, a->message, sizeof(a->message), false);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -340,6 +344,12 @@ int connlog_open(struct connlog **out, const char *state_dir, char *err, size_t 
 		retention_destroy(&l->ret);
 		store_close(db);
 		free(l);
+		return r;
+	}
+	r = store_writer_offload_sync(l->writer, path, STORE_SCRUB_VFS, msg, sizeof(msg));
+	if (r < 0) {
+		snprintf(err, errlen, "%s", msg);
+		connlog_close(l);
 		return r;
 	}
 	store_writer_set_max_delay(l->writer, CONNLOG_MAX_DELAY_MS);

@@ -20,7 +20,7 @@
 
 #define CONNLOG_DB_FILE    "logs.db"
 #define CONNLOG_MAX_QUEUE  65536	/* rows waiting; beyond: dropped, counted */
-#define CONNLOG_MAX_DELAY_MS 200	/* queue bound in writer time (store.h) */
+#define CONNLOG_MAX_DELAY_MS 300	/* longest wait before commit (store.h) */
 #define CONNLOG_STR        256		/* user, device, identities, reason */
 #define CONNLOG_ALG        128		/* "aes256gcm16-prfsha384-x25519" */
 #define CONNLOG_ADDR       64		/* "[2001:db8::1]:4500" */

@@ -30,20 +30,6 @@ void retention_destroy(struct retention *r)
 	pthread_cond_destroy(&r->cv);
 }
 
-/* One integer from a PRAGMA (or -1). */
-static long long pragma_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* See retention.h. */
 int retention_prepare_db(sqlite3 *db, bool *vacuumed, char *err, size_t errlen)
 {
@@ -51,11 +37,11 @@ int retention_prepare_db(sqlite3 *db, bool *vacuumed, char *err, size_t errlen)
 
 	*vacuumed = false;
 	if (store_exec(db, "PRAGMA secure_delete = ON", msg, sizeof(msg)) < 0 ||
-	    pragma_int(db, "PRAGMA secure_delete") != 1) {
+	    store_query_int(db, "PRAGMA secure_delete", -1) != 1) {
 		rag_seterr(err, errlen, "cannot turn on secure_delete");
 		return -EIO;
 	}
-	if (pragma_int(db, "PRAGMA auto_vacuum") == 2)
+	if (store_query_int(db, "PRAGMA auto_vacuum", -1) == 2)
 		return 0;
 	/* Takes effect at once on a database without pages; a database that
 	 * has been written needs a VACUUM to rebuild it in the new mode. */
@@ -63,14 +49,14 @@ int retention_prepare_db(sqlite3 *db, bool *vacuumed, char *err, size_t errlen)
 		rag_seterr(err, errlen, "auto_vacuum: %s", msg);
 		return -EIO;
 	}
-	if (pragma_int(db, "PRAGMA auto_vacuum") != 2) {
+	if (store_query_int(db, "PRAGMA auto_vacuum", -1) != 2) {
 		if (store_exec(db, "VACUUM", msg, sizeof(msg)) < 0) {
 			rag_seterr(err, errlen, "VACUUM to turn on incremental vacuum: %s", msg);
 			return -EIO;
 		}
 		*vacuumed = true;
 	}
-	if (pragma_int(db, "PRAGMA auto_vacuum") != 2) {
+	if (store_query_int(db, "PRAGMA auto_vacuum", -1) != 2) {
 		rag_seterr(err, errlen, "cannot turn on incremental auto_vacuum");
 		return -EIO;
 	}
@@ -118,14 +104,14 @@ out:
 static long long vacuum_step(sqlite3 *db, uint64_t *pages, char *msg, size_t msglen)
 {
 	char sql[64];
-	long long before = pragma_int(db, "PRAGMA freelist_count"), after;
+	long long before = store_query_int(db, "PRAGMA freelist_count", -1), after;
 
 	if (before <= 0)
 		return before < 0 ? -EIO : 0;
 	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", RETENTION_VACUUM_PAGES);
 	if (store_exec(db, sql, msg, msglen) < 0)
 		return -EIO;
-	after = pragma_int(db, "PRAGMA freelist_count");
+	after = store_query_int(db, "PRAGMA freelist_count", -1);
 	if (after < 0)
 		return -EIO;
 	if (after < before)

@@ -30,6 +30,20 @@ int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+/* See store.h. */
+long long store_query_int(sqlite3 *db, const char *sql, long long dflt)
+{
+	sqlite3_stmt *st;
+	long long v = dflt;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /* Create path 0600 when missing (never through a symlink), check it is a
  * regular file and tighten a wider mode to 0600.  0 or a negative errno. */
 static int prepare_file(const char *path, char *err, size_t errlen)
@@ -284,11 +298,21 @@ struct store_writer {
 	uint64_t submitted, finished;	/* sequence numbers */
 	uint64_t done, failed, dropped, batches, syncs, max_latency_ms;
 	uint64_t max_delay_ms;		/* 0 = no delay bound */
+	size_t limit;			/* jobs accepted (delay bound), adapted */
+	bool refused;			/* the limit refused a job since the last batch */
 	double rate;			/* rows/s of batch time, EWMA; 0 = unknown */
 	store_maint_fn maint;
 	void *maint_owner;
 	uint64_t maint_due_ms;		/* monotonic */
 	bool stop;
+
+	/* store_writer_offload_sync(): WAL syncs and checkpoints in their own
+	 * thread on their own connection */
+	sqlite3 *bg_db;			/* NULL: the writer syncs itself */
+	pthread_t bg_thread;
+	pthread_cond_t bg_work;		/* a commit happened, or stop */
+	bool bg_dirty, bg_stop;
+	uint64_t checkpoints;
 };
 
 /* CLOCK_MONOTONIC in ms. */
@@ -357,29 +381,48 @@ static void writer_batch(struct store_writer *w)
 	w->batches++;
 	if (now > oldest && now - oldest > w->max_latency_ms)
 		w->max_latency_ms = now - oldest;
-	/* the rate, from batches big enough that the per-commit cost does not
-	 * dominate */
+	/* the rate (for the counters), from batches big enough that the
+	 * per-commit cost does not dominate */
 	if (n >= STORE_WRITER_MIN_QUEUE / 4) {
 		double inst = (double)n * 1000.0 / (double)(now > began ? now - began : 1);
 
-		/* down at once (a slow batch: contention, a checkpoint), up slowly */
-		w->rate = w->rate > 0 && inst > w->rate ? 0.8 * w->rate + 0.2 * inst : inst;
+		w->rate = w->rate > 0 ? 0.8 * w->rate + 0.2 * inst : inst;
+	}
+	/* the delay bound: the oldest job of a batch waited longest; shrink
+	 * the queue at once when it waited too long, grow it slowly when the
+	 * limit was in the way and there is room */
+	if (w->max_delay_ms && now > oldest) {
+		if (now - oldest > w->max_delay_ms)
+			w->limit = w->limit * 3 / 5;
+		else if (w->refused && now - oldest < w->max_delay_ms / 2)
+			w->limit += w->limit / 4 + 256;
+		if (w->limit < STORE_WRITER_MIN_QUEUE)
+			w->limit = STORE_WRITER_MIN_QUEUE;
+		if (w->limit > w->max_queue)
+			w->limit = w->max_queue;
+		w->refused = false;
 	}
 	pthread_cond_broadcast(&w->progress);
+}
+
+/* Wait on cv (w->mu held) until the monotonic deadline (UINT64_MAX: none). */
+static void writer_wait_on(struct store_writer *w, pthread_cond_t *cv, uint64_t deadline_ms)
+{
+	struct timespec ts;
+
+	if (deadline_ms == UINT64_MAX) {
+		pthread_cond_wait(cv, &w->mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(deadline_ms / 1000u);
+	ts.tv_nsec = (long)(deadline_ms % 1000u) * 1000000L;
+	pthread_cond_timedwait(cv, &w->mu, &ts);	/* the conds use CLOCK_MONOTONIC */
 }
 
 /* Wait on w->work until the monotonic deadline (UINT64_MAX: no deadline). */
 static void writer_wait(struct store_writer *w, uint64_t deadline_ms)
 {
-	struct timespec ts;
-
-	if (deadline_ms == UINT64_MAX) {
-		pthread_cond_wait(&w->work, &w->mu);
-		return;
-	}
-	ts.tv_sec = (time_t)(deadline_ms / 1000u);
-	ts.tv_nsec = (long)(deadline_ms % 1000u) * 1000000L;
-	pthread_cond_timedwait(&w->work, &w->mu, &ts);	/* the cond uses CLOCK_MONOTONIC */
+	writer_wait_on(w, &w->work, deadline_ms);
 }
 
 /*
@@ -394,6 +437,7 @@ static void *writer_main(void *arg)
 	uint64_t last_sync = 0;
 	bool dirty = false;		/* committed since the last WAL sync */
 
+	pthread_setname_np(pthread_self(), "rag-dbwriter");	/* top -H, perf */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		uint64_t now = mono_ms();
@@ -416,6 +460,12 @@ static void *writer_main(void *arg)
 			dirty = true;
 			now = mono_ms();
 		}
+		if (w->bg_db && dirty) {
+			/* the sync thread takes it from here */
+			w->bg_dirty = true;
+			pthread_cond_signal(&w->bg_work);
+			dirty = false;
+		}
 		if (w->maint && !w->stop && w->maint_due_ms <= now) {
 			store_maint_fn fn = w->maint;
 			void *owner = w->maint_owner;
@@ -427,7 +477,11 @@ static void *writer_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			if (w->maint == fn && w->maint_due_ms == UINT64_MAX)
 				w->maint_due_ms = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
-			dirty = true;
+			dirty = !w->bg_db;
+			if (w->bg_db) {
+				w->bg_dirty = true;
+				pthread_cond_signal(&w->bg_work);
+			}
 			now = mono_ms();
 		}
 		if (dirty && now - last_sync >= STORE_WRITER_SYNC_MS) {
@@ -443,6 +497,81 @@ static void *writer_main(void *arg)
 	if (dirty)
 		store_sync_wal(w->db);
 	return NULL;
+}
+
+/*
+ * The sync thread of store_writer_offload_sync(): after a commit (at most
+ * once per STORE_WRITER_SYNC_MS) a passive checkpoint, which fsyncs the WAL
+ * before copying frames into the database and never blocks the writer; when
+ * readers kept it from copying everything, an explicit WAL sync too.
+ */
+static void *sync_main(void *arg)
+{
+	struct store_writer *w = arg;
+	uint64_t last = 0;
+
+	pthread_setname_np(pthread_self(), "rag-dbsync");
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		uint64_t now = mono_ms();
+		int nlog = 0, nckpt = 0, rc;
+
+		if (!w->bg_dirty) {
+			if (w->bg_stop)
+				break;
+			pthread_cond_wait(&w->bg_work, &w->mu);
+			continue;
+		}
+		if (!w->bg_stop && now - last < STORE_WRITER_SYNC_MS) {
+			writer_wait_on(w, &w->bg_work, last + STORE_WRITER_SYNC_MS);
+			continue;
+		}
+		w->bg_dirty = false;
+		pthread_mutex_unlock(&w->mu);
+		rc = sqlite3_wal_checkpoint_v2(w->bg_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+					       &nckpt);
+		if (rc != SQLITE_OK || nckpt < nlog)
+			store_sync_wal(w->bg_db);
+		pthread_mutex_lock(&w->mu);
+		w->syncs++;
+		w->checkpoints += rc == SQLITE_OK;
+		last = now;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* See store.h. */
+int store_writer_offload_sync(struct store_writer *w, const char *path, const char *vfs,
+			      char *err, size_t errlen)
+{
+	sqlite3 *db;
+	int r;
+
+	r = store_open_vfs(path, vfs, &db, err, errlen);
+	if (r < 0)
+		return r;
+	/* its WAL handle opens with the first read */
+	if (store_query_int(db, "PRAGMA user_version", -1) < 0) {
+		rag_seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		store_close(db);
+		return -EIO;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->bg_db = db;
+	r = -pthread_create(&w->bg_thread, NULL, sync_main, w);
+	if (r < 0)
+		w->bg_db = NULL;
+	pthread_mutex_unlock(&w->mu);
+	if (r < 0) {
+		rag_seterr(err, errlen, "%s: cannot start the sync thread: %s", path, strerror(-r));
+		store_close(db);
+		return r;
+	}
+	/* the writer connection stops checkpointing by itself (it is
+	 * SQLITE_OPEN_FULLMUTEX: callable from this thread) */
+	sqlite3_wal_autocheckpoint(w->db, 0);
+	return 0;
 }
 
 /* See store.h. */
@@ -462,12 +591,14 @@ int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->work, &ca);
+	pthread_cond_init(&w->bg_work, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&w->progress, NULL);
 	r = pthread_create(&w->thread, NULL, writer_main, w);
 	if (r) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->bg_work);
 		pthread_cond_destroy(&w->progress);
 		free(w);
 		return -r;
@@ -476,19 +607,11 @@ int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
 	return 0;
 }
 
-/* How many jobs may wait (w->mu held): max_queue, or with a delay bound
- * what the writer commits in max_delay_ms at its measured rate. */
+/* How many jobs may wait (w->mu held): max_queue, or the adapted limit of
+ * the delay bound. */
 static size_t queue_limit(const struct store_writer *w)
 {
-	double rate = w->rate > 0 ? w->rate : STORE_WRITER_INIT_RATE;
-	double lim;
-
-	if (!w->max_delay_ms)
-		return w->max_queue;
-	lim = rate * (double)w->max_delay_ms / 1000.0;
-	if (lim < STORE_WRITER_MIN_QUEUE)
-		lim = STORE_WRITER_MIN_QUEUE;
-	return lim < (double)w->max_queue ? (size_t)lim : w->max_queue;
+	return w->max_delay_ms ? w->limit : w->max_queue;
 }
 
 /* Queue a job when fewer than the limit (+ extra) are waiting (see
@@ -509,6 +632,8 @@ static int submit_job(struct store_writer *w, store_job_fn fn, void *owner, void
 	if (r < 0) {
 		if (r != -ESHUTDOWN)
 			w->dropped++;
+		if (r == -EAGAIN)
+			w->refused = true;	/* the delay bound may grow */
 		pthread_mutex_unlock(&w->mu);
 		free(j);
 		if (job_free)
@@ -552,6 +677,7 @@ void store_writer_set_max_delay(struct store_writer *w, uint64_t ms)
 {
 	pthread_mutex_lock(&w->mu);
 	w->max_delay_ms = ms;
+	w->limit = STORE_WRITER_INIT_LIMIT < w->max_queue ? STORE_WRITER_INIT_LIMIT : w->max_queue;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -599,6 +725,7 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *st)
 	st->dropped = w->dropped;
 	st->batches = w->batches;
 	st->syncs = w->syncs;
+	st->checkpoints = w->checkpoints;
 	st->max_latency_ms = w->max_latency_ms;
 	st->rate = w->rate;
 	st->queued = w->queued;
@@ -616,8 +743,18 @@ void store_writer_stop(struct store_writer *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);	/* the thread drains the queue and syncs */
+	if (w->bg_db) {
+		/* a last checkpoint and sync of what the writer committed */
+		pthread_mutex_lock(&w->mu);
+		w->bg_stop = true;
+		pthread_cond_signal(&w->bg_work);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->bg_thread, NULL);
+		store_close(w->bg_db);
+	}
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->bg_work);
 	pthread_cond_destroy(&w->progress);
 	store_close(w->db);
 	free(w);

@@ -82,6 +82,10 @@ int store_user_version(sqlite3 *db);
  * -EIO otherwise (first problem in err). */
 int store_check(sqlite3 *db, char *err, size_t errlen);
 
+/* The first column of the first row of sql as an integer: dflt when sql
+ * fails, gives no row or NULL. */
+long long store_query_int(sqlite3 *db, const char *sql, long long dflt);
+
 /* Execute sql (no results expected); 0 or -EIO with the message in err. */
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 
@@ -125,19 +129,20 @@ size_t store_scrub_page(uint8_t *page, size_t page_size, uint32_t pgno, const ui
  * write()s the WAL without fsync, so once committed a row survives the death
  * of ragd (kill -9: the pages are in the kernel) and the database is never
  * corrupted (WAL frames carry checksums; an incomplete last frame is ignored
- * on recovery).  Against power loss the writer fdatasync()s the WAL at most
- * STORE_WRITER_SYNC_MS after any commit it made, so a power cut loses at
- * most the commits of the last second.
+ * on recovery).  Against power loss the WAL is fdatasync()ed at most
+ * STORE_WRITER_SYNC_MS after any commit (by the writer, or by the sync
+ * thread of store_writer_offload_sync()), so a power cut loses at most the
+ * commits of the last second.
  *
  * Rows still queued when the process dies are lost.  A batch takes
  * everything queued, so a job waits for the batch running when it arrived
  * and then its own.  With store_writer_set_max_delay(w, ms) the writer keeps
- * that wait near ms: it measures its own rate (rows per second of batch
- * time) and refuses submissions (-EAGAIN, counted as dropped) while more is
- * queued than it can commit in ms.  Then a job accepted at time t is
- * committed by about t + 2 ms, and a kill -9 loses only what was accepted in
- * the last 2 ms (connlog: 2 x 200 ms) — at the price of dropping rows when
- * producers outrun the writer for longer than that, which the counters show.
+ * that wait under ms: after each batch it looks at how long the batch's
+ * oldest job waited, shrinks the queue limit at once when that was more than
+ * ms and grows it slowly while it was under ms/2 and the limit refused
+ * submissions (-EAGAIN, counted as dropped).  A kill -9 then loses only the
+ * rows accepted in about the last ms (connlog: 300 ms), at the price of
+ * refusing rows while producers outrun the writer, which the counters show.
  * Without it only max_queue bounds the queue.
  *
  * Maintenance.  An owner may register a maintenance function the thread runs
@@ -161,7 +166,7 @@ typedef uint64_t (*store_maint_fn)(sqlite3 *db, void *owner, uint64_t now_ms);
 #define STORE_WRITER_SYNC_MS   1000	/* WAL fdatasync at most this after a commit */
 #define STORE_WRITER_RESERVE   1024	/* extra room for store_writer_submit_reserved */
 #define STORE_WRITER_MIN_QUEUE 1024	/* the delay bound never refuses below this */
-#define STORE_WRITER_INIT_RATE 10000	/* rows/s assumed before a measurement */
+#define STORE_WRITER_INIT_LIMIT 4096	/* its first limit, adapted from there */
 
 /*
  * Start a writer over db, which the writer owns from now on (closed by
@@ -177,6 +182,18 @@ int store_writer_start(struct store_writer **out, sqlite3 *db, size_t max_queue)
  */
 int store_writer_submit(struct store_writer *w, store_job_fn fn, void *owner, void *job,
 			void (*job_free)(void *job));
+
+/*
+ * Take WAL syncs and checkpoints off the writer thread: open a second
+ * connection to path (through vfs, NULL = default) and a thread that, at
+ * most STORE_WRITER_SYNC_MS after a commit, runs a passive checkpoint (it
+ * fsyncs the WAL first and never blocks the writer) and fsyncs the WAL
+ * itself when readers kept the checkpoint from copying everything.  The
+ * writer's connection stops checkpointing on its own.  Call once, right
+ * after store_writer_start(); 0 or a negative errno with err filled.
+ */
+int store_writer_offload_sync(struct store_writer *w, const char *path, const char *vfs,
+			      char *err, size_t errlen);
 
 /* store_writer_submit() for rare rows that must not be lost to a flood of
  * ordinary ones (audit rows): may use STORE_WRITER_RESERVE slots beyond
@@ -202,7 +219,8 @@ void store_writer_kick_maint(struct store_writer *w);
 /* Counters (thread-safe). */
 struct store_writer_stats {
 	uint64_t done, failed, dropped, batches;
-	uint64_t syncs;			/* WAL fdatasync()s */
+	uint64_t syncs;			/* WAL syncs (checkpoint or fdatasync) */
+	uint64_t checkpoints;		/* by the sync thread */
 	uint64_t max_latency_ms;	/* longest submit-to-commit of a job */
 	double rate;			/* measured rows per second of batch time (0: none) */
 	size_t queued, limit;		/* waiting now; accepted up to (delay bound) */

@@ -32,12 +32,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "testdb.h"
 #include "connlog.h"
 #include "store.h"
 
 #define RUN_MS 2500	/* flood this long before the kill */
 
-static char dir[256];
 static volatile sig_atomic_t term;
 
 static uint64_t mono_ms(void)
@@ -125,7 +125,7 @@ static pid_t spawn(uint64_t first, int *rfd)
 	pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
-		execl("/proc/self/exe", "test_connlog_crash", "child", dir, firsts, (char *)NULL);
+		execl("/proc/self/exe", "test_connlog_crash", "child", tdb_dir, firsts, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -165,40 +165,25 @@ static void read_reports(int fd, uint64_t deadline_ms, uint64_t *acked_before,
 	}
 }
 
-/* One integer from logs.db (-1 on error). */
-static long long q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Check logs.db after the child died; returns max(sa_id). */
 static long long check_db(const char *what)
 {
-	char path[512], err[STORE_ERR_MAX];
+	char err[STORE_ERR_MAX];
 	sqlite3 *db;
 	long long count, max;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, CONNLOG_DB_FILE);
-	CHECK_INT(store_open(path, &db, err, sizeof(err)), 0);
+	CHECK_INT(store_open(tpath(CONNLOG_DB_FILE), &db, err, sizeof(err)), 0);
 	if (store_check(db, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", what, err);
 		CHECK(!"integrity_check after the kill");
 	}
 	CHECK_INT(store_user_version(db), store_schema_logs.n);
-	count = q_int(db, "SELECT count(*) FROM connection");
-	max = q_int(db, "SELECT max(sa_id) FROM connection");
+	count = store_query_int(db, "SELECT count(*) FROM connection", -1);
+	max = store_query_int(db, "SELECT max(sa_id) FROM connection", 0);
 	/* exactly 1..max: nothing lost in the middle, nothing twice */
 	CHECK_INT(count, max);
-	CHECK_INT(q_int(db, "SELECT count(DISTINCT sa_id) FROM connection"), max);
-	CHECK_INT(q_int(db, "SELECT min(sa_id) FROM connection"), max > 0 ? 1 : 0);
+	CHECK_INT(store_query_int(db, "SELECT count(DISTINCT sa_id) FROM connection", -1), max);
+	CHECK_INT(store_query_int(db, "SELECT min(sa_id) FROM connection", 0), max > 0 ? 1 : 0);
 	store_close(db);
 	return max;
 }
@@ -274,21 +259,12 @@ int main(int argc, char **argv)
 
 		return child(argv[2], first ? first : 1);
 	}
-	snprintf(dir, sizeof(dir), "/tmp/rag-test-crash-XXXXXX");
-	if (!mkdtemp(dir))
+	snprintf(tdb_dir, sizeof(tdb_dir), "/tmp/rag-test-crash-XXXXXX");
+	if (!mkdtemp(tdb_dir))
 		return 1;
 	test_kill9();
 	test_sigterm();
-	{
-		char p[512];
-
-		snprintf(p, sizeof(p), "%s/%s", dir, CONNLOG_DB_FILE);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/%s-wal", dir, CONNLOG_DB_FILE);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/%s-shm", dir, CONNLOG_DB_FILE);
-		unlink(p);
-		rmdir(dir);
-	}
+	tdb_remove(CONNLOG_DB_FILE);
+	rmdir(tdb_dir);
 	return check_done("test_connlog_crash");
 }

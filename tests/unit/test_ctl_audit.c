@@ -7,15 +7,13 @@
  * tests/unit/audit_cli.sh drives the same through a real ragd and rag-ctl.
  */
 #include <pwd.h>
-#include <unistd.h>
 
 #include "check.h"
+#include "testdb.h"
 #include "connlog.h"
 #include "ctl_audit.h"
 #include "daemon.h"
 #include "store.h"
-
-static char dir[256];
 
 static void test_wanted(void)
 {
@@ -61,31 +59,16 @@ static void test_redact(void)
 	CHECK(!strcmp(s, "psk=(removed) z"));
 }
 
-static long long q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void test_rows(void)
 {
 	static struct ragd d;		/* big: not on the stack */
 	struct ctl_client c;
-	char err[512], path[512], sql[512];
+	char err[512], sql[512];
 	struct passwd *pw = getpwuid(getuid());
 	sqlite3 *db;
 
 	memset(&d, 0, sizeof(d));
-	CHECK_INT(connlog_open(&d.connlog, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&d.connlog, tdb_dir, err, sizeof(err)), 0);
 	memset(&c, 0, sizeof(c));
 	c.uid = getuid();
 	c.pid = getpid();
@@ -121,43 +104,42 @@ static void test_rows(void)
 	ctl_audit_end(&d, &c, "ERR 5 busy\n", 11);
 	connlog_close(d.connlog);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, CONNLOG_DB_FILE);
-	CHECK_INT(store_open(path, &db, err, sizeof(err)), 0);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit"), CTL_AUDIT_MAX_OBJECTS + 4);
+	CHECK_INT(store_open(tpath(CONNLOG_DB_FILE), &db, err, sizeof(err)), 0);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit", -1), CTL_AUDIT_MAX_OBJECTS + 4);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE uid = %u AND pid = %d AND "
 		 "unix_user = '%s'", (unsigned int)getuid(), (int)getpid(), pw ? pw->pw_name : "");
-	CHECK_INT(q_int(db, sql), CTL_AUDIT_MAX_OBJECTS + 4);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE command = 'user add bob "
+	CHECK_INT(store_query_int(db, sql, -1), CTL_AUDIT_MAX_OBJECTS + 4);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE command = 'user add bob "
 			"password=(removed)' AND result = 'refused' AND message = "
-			"'bad argument ''password=(removed)'' (1 more objects not recorded)'"),
+			"'bad argument ''password=(removed)'' (1 more objects not recorded)'", -1),
 		  CTL_AUDIT_MAX_OBJECTS);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE object = 'object 0' AND "
-			"old_value = 'old' AND new_value IS NULL"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE object = 'object 1' AND "
-			"old_value IS NULL AND new_value = 'new'"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE object = 'object 16'"), 0);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE instr(command || message, 'zz')"), 0);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE command = 'sa kill id 7' AND "
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE object = 'object 0' AND "
+			"old_value = 'old' AND new_value IS NULL", -1), 1);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE object = 'object 1' AND "
+			"old_value IS NULL AND new_value = 'new'", -1), 1);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE object = 'object 16'", -1), 0);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE instr(command || message, 'zz')", -1), 0);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE command = 'sa kill id 7' AND "
 			"result = 'ok' AND message = 'terminated 1 IKE SA' AND object = '' AND "
-			"old_value IS NULL AND new_value IS NULL"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE command = 'reload' AND "
-			"result = 'error'"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE command = 'frob x' AND "
-			"result = 'error'"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE command = 'frob y' AND "
-			"result = 'error' AND message = 'busy'"), 1);
+			"old_value IS NULL AND new_value IS NULL", -1), 1);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE command = 'reload' AND "
+			"result = 'error'", -1), 1);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE command = 'frob x' AND "
+			"result = 'error'", -1), 1);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE command = 'frob y' AND "
+			"result = 'error' AND message = 'busy'", -1), 1);
 	store_close(db);
-	unlink(path);
+	tdb_remove(CONNLOG_DB_FILE);
 }
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/rag-test-ctl-audit-XXXXXX");
-	if (!mkdtemp(dir))
+	snprintf(tdb_dir, sizeof(tdb_dir), "/tmp/rag-test-ctl-audit-XXXXXX");
+	if (!mkdtemp(tdb_dir))
 		return 1;
 	test_wanted();
 	test_redact();
 	test_rows();
-	rmdir(dir);
+	rmdir(tdb_dir);
 	return check_done("test_ctl_audit");
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "testdb.h"
 #include "connlog.h"
 #include "retention.h"
 #include "store.h"
@@ -33,51 +34,12 @@
 #define OLD 5000		/* expired rows per log: several steps each */
 #define NEW 300			/* rows inside the retention per log */
 
-static char dir[256];
-
-static const char *tpath(const char *name)
-{
-	static char p[4][512];
-	static unsigned int k;
-	char *b = p[k++ % 4];
-
-	snprintf(b, sizeof(p[0]), "%s/%s", dir, name);
-	return b;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void q_text(sqlite3 *db, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
 }
 
 static sqlite3 *open_logs(void)
@@ -92,9 +54,7 @@ static sqlite3 *open_logs(void)
 
 static void rm_logs(void)
 {
-	unlink(tpath(CONNLOG_DB_FILE));
-	unlink(tpath(CONNLOG_DB_FILE "-wal"));
-	unlink(tpath(CONNLOG_DB_FILE "-shm"));
+	tdb_remove(CONNLOG_DB_FILE);
 }
 
 /* Whether the bytes of the file name contain s. */
@@ -137,10 +97,10 @@ static void test_new_db(void)
 	sqlite3 *db;
 
 	rm_logs();
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	connlog_close(l);
 	db = open_logs();
-	CHECK_INT(q_int(db, "PRAGMA auto_vacuum"), 2);
+	CHECK_INT(store_query_int(db, "PRAGMA auto_vacuum", -1), 2);
 	CHECK_INT(store_user_version(db), store_schema_logs.n);
 	store_close(db);
 }
@@ -155,15 +115,15 @@ static void test_convert_existing(void)
 	rm_logs();
 	CHECK_INT(store_open_migrated(tpath(CONNLOG_DB_FILE), &store_schema_logs, &db, err,
 				      sizeof(err)), 0);
-	CHECK_INT(q_int(db, "PRAGMA auto_vacuum"), 0);
+	CHECK_INT(store_query_int(db, "PRAGMA auto_vacuum", -1), 0);
 	CHECK_INT(store_exec(db, "INSERT INTO connection (time_ms, event, user) VALUES "
 			     "(1, 'connect', 'old'), (2, 'disconnect', 'old')", err, sizeof(err)), 0);
 	store_close(db);
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	connlog_close(l);
 	db = open_logs();
-	CHECK_INT(q_int(db, "PRAGMA auto_vacuum"), 2);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection WHERE user = 'old'"), 2);
+	CHECK_INT(store_query_int(db, "PRAGMA auto_vacuum", -1), 2);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection WHERE user = 'old'", -1), 2);
 	store_close(db);
 }
 
@@ -245,7 +205,7 @@ static void test_step_bounded(void)
 	int steps = 0, rc;
 
 	rm_logs();
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	fill(l);
 	connlog_close(l);
 	db = open_logs();
@@ -255,8 +215,8 @@ static void test_step_bounded(void)
 	r.keep_s = KEEP_S;
 	CHECK_INT(retention_step(&r, db, now_ms(), row, &ready), 1);
 	CHECK(!ready);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection"), OLD + NEW - RETENTION_BATCH_ROWS);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM auth"), OLD + NEW);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection", -1), OLD + NEW - RETENTION_BATCH_ROWS);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM auth", -1), OLD + NEW);
 	do {
 		rc = retention_step(&r, db, now_ms(), row, &ready);
 		steps++;
@@ -283,7 +243,7 @@ static void test_pass(void)
 	sqlite3 *db;
 
 	rm_logs();
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	CHECK_INT(connlog_retention_run(l, NULL), -EINVAL);	/* retention not set */
 	fill(l);
 	connlog_close(l);
@@ -291,11 +251,11 @@ static void test_pass(void)
 	CHECK(logs_have("EXPIRED-MARKER"));
 	CHECK(logs_have("KEPT-MARKER"));
 	db = open_logs();
-	CHECK_INT(q_int(db, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
+	CHECK_INT(store_query_int(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1), 0);
 	store_close(db);
 	before = file_size(CONNLOG_DB_FILE);
 
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	connlog_set_retention(l, KEEP_S);
 	CHECK_INT(connlog_retention_run(l, &res), 0);
 	CHECK_INT(res.error, 0);
@@ -309,17 +269,17 @@ static void test_pass(void)
 	connlog_close(l);
 
 	db = open_logs();
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection"), NEW);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM auth"), NEW);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM acl"), NEW);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE unix_user <> 'ragd'"), NEW);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection WHERE user LIKE 'EXPIRED%'"), 0);
-	CHECK_INT(q_int(db, "PRAGMA freelist_count"), 0);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection", -1), NEW);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM auth", -1), NEW);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM acl", -1), NEW);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE unix_user <> 'ragd'", -1), NEW);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection WHERE user LIKE 'EXPIRED%'", -1), 0);
+	CHECK_INT(store_query_int(db, "PRAGMA freelist_count", -1), 0);
 	/* the deletion is recorded */
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE unix_user = 'ragd' AND "
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE unix_user = 'ragd' AND "
 			"command = 'retention 7776000s' AND result = 'ok' AND new_value IS NULL "
-			"AND old_value = 'connection=5000 auth=5000 acl=5000 audit=5000'"), 1);
-	q_text(db, "SELECT object || ' | ' || message FROM audit WHERE unix_user = 'ragd'",
+			"AND old_value = 'connection=5000 auth=5000 acl=5000 audit=5000'", -1), 1);
+	tdb_text(db, "SELECT object || ' | ' || message FROM audit WHERE unix_user = 'ragd'",
 	       text, sizeof(text));
 	CHECK(strstr(text, "log rows before 20") != NULL);
 	CHECK(strstr(text, "deleted 20000 rows older than") != NULL);
@@ -334,13 +294,13 @@ static void test_pass(void)
 	CHECK(logs_have("KEPT-MARKER"));
 
 	/* a second pass finds nothing, and says so in the audit log */
-	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
 	connlog_set_retention(l, KEEP_S);
 	CHECK_INT(connlog_retention_run(l, &res), 0);
 	CHECK_INT(res.deleted[0] + res.deleted[1] + res.deleted[2] + res.deleted[3], 0);
 	connlog_close(l);
 	db = open_logs();
-	CHECK_INT(q_int(db, "SELECT count(*) FROM audit WHERE unix_user = 'ragd'"), 2);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE unix_user = 'ragd'", -1), 2);
 	store_close(db);
 }
 
@@ -379,7 +339,7 @@ static void test_concurrent_rows(void)
 	sqlite3 *db;
 
 	rm_logs();
-	CHECK_INT(connlog_open(&p.l, dir, err, sizeof(err)), 0);
+	CHECK_INT(connlog_open(&p.l, tdb_dir, err, sizeof(err)), 0);
 	fill(p.l);
 	connlog_set_retention(p.l, KEEP_S);
 	CHECK_INT(pthread_create(&th, NULL, produce, &p), 0);
@@ -392,15 +352,15 @@ static void test_concurrent_rows(void)
 	connlog_close(p.l);
 	CHECK(p.accepted > 0);
 	db = open_logs();
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection WHERE user = 'during'"), p.accepted);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM connection"), NEW + p.accepted);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection WHERE user = 'during'", -1), p.accepted);
+	CHECK_INT(store_query_int(db, "SELECT count(*) FROM connection", -1), NEW + p.accepted);
 	store_close(db);
 }
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/rag-test-retention-XXXXXX");
-	if (!mkdtemp(dir))
+	snprintf(tdb_dir, sizeof(tdb_dir), "/tmp/rag-test-retention-XXXXXX");
+	if (!mkdtemp(tdb_dir))
 		return 1;
 	test_new_db();
 	test_convert_existing();
@@ -408,6 +368,6 @@ int main(void)
 	test_pass();
 	test_concurrent_rows();
 	rm_logs();
-	rmdir(dir);
+	rmdir(tdb_dir);
 	return check_done("test_retention");
 }

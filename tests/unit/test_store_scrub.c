@@ -18,30 +18,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "testdb.h"
 #include "store.h"
-
-static char dir[256];
-
-static const char *tpath(const char *name)
-{
-	static char p[4][512];
-	static unsigned int k;
-	char *b = p[k++ % 4];
-
-	snprintf(b, sizeof(p[0]), "%s/%s", dir, name);
-	return b;
-}
-
-static void rm_db(const char *name)
-{
-	char p[600];
-
-	unlink(tpath(name));
-	snprintf(p, sizeof(p), "%s-wal", tpath(name));
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", tpath(name));
-	unlink(p);
-}
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -181,8 +159,8 @@ static void test_workload(void)
 
 	CHECK_INT(store_scrub_vfs_register(), 0);
 	CHECK_INT(store_scrub_vfs_register(), 0);	/* idempotent */
-	rm_db("a.db");
-	rm_db("b.db");
+	tdb_remove("a.db");
+	tdb_remove("b.db");
 	CHECK_INT(store_open_vfs(tpath("a.db"), STORE_SCRUB_VFS, &a, err, sizeof(err)), 0);
 	CHECK_INT(store_open(tpath("b.db"), &b, err, sizeof(err)), 0);
 	workload(a, 42);
@@ -209,8 +187,8 @@ static void test_workload(void)
 	CHECK_INT(store_check(a, err, sizeof(err)), 0);
 	CHECK(rows_digest(a, &na) == dbv);
 	store_close(a);
-	rm_db("a.db");
-	rm_db("b.db");
+	tdb_remove("a.db");
+	tdb_remove("b.db");
 }
 
 /* A minimal database header for page-level tests: page size ps, auto-vacuum
@@ -344,11 +322,11 @@ static void test_page_rules(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/rag-test-scrub-XXXXXX");
-	if (!mkdtemp(dir))
+	snprintf(tdb_dir, sizeof(tdb_dir), "/tmp/rag-test-scrub-XXXXXX");
+	if (!mkdtemp(tdb_dir))
 		return 1;
 	test_page_rules();
 	test_workload();
-	rmdir(dir);
+	rmdir(tdb_dir);
 	return check_done("test_store_scrub");
 }
