@@ -274,6 +274,21 @@ static int audit_job(sqlite3 *db, void *owner, void *job)
 	return insert_audit(db, owner, job);
 }
 
+/* store_job_fn at shutdown: record a retention pass cut short. */
+static int retention_abort_job(sqlite3 *db, void *owner, void *job)
+{
+	struct connlog *l = owner;
+	struct connlog_audit *row = job;
+	int r = 0;
+
+	if (retention_abort(&l->ret, row)) {
+		row->time_ms = now_ms();
+		r = insert_audit(db, l, row);
+		retention_complete(&l->ret);
+	}
+	return r;
+}
+
 /* store_maint_fn: one retention step; its audit row when a pass ends. */
 static uint64_t logs_maint(sqlite3 *db, void *owner, uint64_t mono_ms)
 {
@@ -512,6 +527,13 @@ void connlog_close(struct connlog *l)
 {
 	if (!l)
 		return;
+	/* after everything queued: a retention pass under way is recorded */
+	{
+		struct connlog_audit *row = calloc(1, sizeof(*row));
+
+		if (row)
+			store_writer_submit_reserved(l->writer, retention_abort_job, l, row, free);
+	}
 	store_writer_stop(l->writer);	/* drains the queue, close_v2 */
 	sqlite3_finalize(l->ins_conn);
 	sqlite3_finalize(l->ins_auth);

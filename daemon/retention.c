@@ -144,8 +144,12 @@ static void pass_row(const struct retention *r, uint32_t keep_s, struct connlog_
 	row->uid = (uint32_t)geteuid();
 	row->pid = (int32_t)getpid();
 	snprintf(row->unix_user, sizeof(row->unix_user), "ragd");
-	snprintf(row->command, sizeof(row->command), "retention %lus",
-		 (unsigned long)keep_s);
+	if (keep_s % 86400 == 0)	/* as ragd.conf would say it */
+		snprintf(row->command, sizeof(row->command), "retention %lud",
+			 (unsigned long)(keep_s / 86400));
+	else
+		snprintf(row->command, sizeof(row->command), "retention %lus",
+			 (unsigned long)keep_s);
 	snprintf(row->object, sizeof(row->object), "log rows before %s", cut);
 	row->has_old = true;
 	snprintf(row->old_value, sizeof(row->old_value),
@@ -219,6 +223,28 @@ failed:
 	pass_row(r, keep_s, row);
 	*row_ready = true;
 	return 0;
+}
+
+/* See retention.h. */
+bool retention_abort(struct retention *r, struct connlog_audit *row)
+{
+	uint64_t total = 0;
+	uint32_t keep_s;
+	char cut[40];
+
+	if (!r->active)
+		return false;
+	pthread_mutex_lock(&r->mu);
+	keep_s = r->keep_s;
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned int i = 0; i < RETENTION_TABLES; i++)
+		total += r->cur.deleted[i];
+	pass_row(r, keep_s, row);
+	iso_ms(cut, sizeof(cut), r->cur.cutoff_ms);
+	snprintf(row->message, sizeof(row->message), "stopped by shutdown after deleting "
+		 "%llu rows older than %s; the next pass deletes the rest",
+		 (unsigned long long)total, cut);
+	return true;
 }
 
 /* See retention.h. */

@@ -74,6 +74,12 @@ int retention_prepare_db(sqlite3 *db, bool *vacuumed, char *err, size_t errlen);
 int retention_step(struct retention *r, sqlite3 *db, int64_t now_wall_ms,
 		   struct connlog_audit *row, bool *row_ready);
 
+/* Shutting down (writer thread): when a pass is under way, end it here —
+ * *row gets its audit row (what was deleted so far, "stopped by shutdown")
+ * and true is returned; the caller writes it and calls
+ * retention_complete().  The next start begins a new pass. */
+bool retention_abort(struct retention *r, struct connlog_audit *row);
+
 /* The pass's audit row is written: publish the result, wake waiters. */
 void retention_complete(struct retention *r);
 

@@ -313,6 +313,11 @@ struct store_writer {
 	pthread_cond_t bg_work;		/* a commit happened, or stop */
 	bool bg_dirty, bg_stop;
 	uint64_t checkpoints;
+	/* writer thread: the WAL's size after its last commit (wal hook), and
+	 * when the writer last tried to let it start over */
+	int wal_frames;
+	uint64_t last_wal_try;
+	int max_wal_frames;		/* under mu, for the counters */
 };
 
 /* CLOCK_MONOTONIC in ms. */
@@ -426,6 +431,45 @@ static void writer_wait(struct store_writer *w, uint64_t deadline_ms)
 }
 
 /*
+ * (w->mu held.)  The sync thread's checkpoints run while the writer keeps
+ * appending, so they never catch up with the end of the WAL, and SQLite
+ * only starts the WAL over when a write transaction begins with every
+ * frame copied: under steady load it would grow without end.  So when it is
+ * big the writer checkpoints itself between transactions — cheap, the sync
+ * thread has copied all but the last second — and its next transaction
+ * starts the WAL over.  Readers holding old frames can prevent that; then
+ * it is tried again a second later.
+ */
+static void writer_wal_restart(struct store_writer *w, uint64_t now)
+{
+	int nlog = 0, nckpt = 0, rc;
+
+	pthread_mutex_unlock(&w->mu);
+	rc = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	pthread_mutex_lock(&w->mu);
+	if (rc == SQLITE_OK && nckpt >= nlog)
+		w->wal_frames = 0;	/* the next transaction starts it over */
+	else if (rc == SQLITE_OK)
+		w->last_wal_try = now;	/* readers: not again for a second */
+	/* SQLITE_BUSY: the sync thread is checkpointing; after the next batch */
+}
+
+/* sqlite3_wal_hook on the writer connection: the WAL's size after a commit. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_writer *w = arg;
+
+	(void)db;
+	(void)name;
+	w->wal_frames = frames;		/* writer thread only */
+	pthread_mutex_lock(&w->mu);	/* not held here: inside a batch's COMMIT */
+	if (frames > w->max_wal_frames)
+		w->max_wal_frames = frames;
+	pthread_mutex_unlock(&w->mu);
+	return SQLITE_OK;
+}
+
+/*
  * The writer thread: run what is queued in batches; between batches run the
  * maintenance function when it is due, and fdatasync the WAL when a commit
  * is older than STORE_WRITER_SYNC_MS; sleep until one of those is needed.
@@ -484,6 +528,9 @@ static void *writer_main(void *arg)
 			}
 			now = mono_ms();
 		}
+		if (w->bg_db && w->wal_frames > STORE_WAL_RESTART_FRAMES &&
+		    now - w->last_wal_try >= STORE_WRITER_SYNC_MS)
+			writer_wal_restart(w, now);
 		if (dirty && now - last_sync >= STORE_WRITER_SYNC_MS) {
 			pthread_mutex_unlock(&w->mu);
 			store_sync_wal(w->db);
@@ -568,9 +615,10 @@ int store_writer_offload_sync(struct store_writer *w, const char *path, const ch
 		store_close(db);
 		return r;
 	}
-	/* the writer connection stops checkpointing by itself (it is
-	 * SQLITE_OPEN_FULLMUTEX: callable from this thread) */
-	sqlite3_wal_autocheckpoint(w->db, 0);
+	/* the writer connection stops checkpointing after each commit (this
+	 * hook replaces SQLite's automatic one) and tracks the WAL's size; it
+	 * is SQLITE_OPEN_FULLMUTEX: callable from this thread */
+	sqlite3_wal_hook(w->db, wal_hook, w);
 	return 0;
 }
 
@@ -726,6 +774,7 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *st)
 	st->batches = w->batches;
 	st->syncs = w->syncs;
 	st->checkpoints = w->checkpoints;
+	st->max_wal_frames = (uint64_t)w->max_wal_frames;
 	st->max_latency_ms = w->max_latency_ms;
 	st->rate = w->rate;
 	st->queued = w->queued;

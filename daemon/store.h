@@ -165,8 +165,10 @@ typedef uint64_t (*store_maint_fn)(sqlite3 *db, void *owner, uint64_t now_ms);
 #define STORE_WRITER_MAX_BATCH 65536	/* jobs per transaction at most */
 #define STORE_WRITER_SYNC_MS   1000	/* WAL fdatasync at most this after a commit */
 #define STORE_WRITER_RESERVE   1024	/* extra room for store_writer_submit_reserved */
-#define STORE_WRITER_MIN_QUEUE 1024	/* the delay bound never refuses below this */
-#define STORE_WRITER_INIT_LIMIT 4096	/* its first limit, adapted from there */
+#define STORE_WRITER_MIN_QUEUE 128	/* the delay bound never refuses below this */
+#define STORE_WRITER_INIT_LIMIT 256	/* its first limit, adapted from there */
+#define STORE_WAL_RESTART_FRAMES 8192	/* offloaded sync: WAL pages before the writer
+					 * lets it start over (store.c) */
 
 /*
  * Start a writer over db, which the writer owns from now on (closed by
@@ -221,6 +223,7 @@ struct store_writer_stats {
 	uint64_t done, failed, dropped, batches;
 	uint64_t syncs;			/* WAL syncs (checkpoint or fdatasync) */
 	uint64_t checkpoints;		/* by the sync thread */
+	uint64_t max_wal_frames;	/* the WAL's largest size, in pages */
 	uint64_t max_latency_ms;	/* longest submit-to-commit of a job */
 	double rate;			/* measured rows per second of batch time (0: none) */
 	size_t queued, limit;		/* waiting now; accepted up to (delay bound) */

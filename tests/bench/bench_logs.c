@@ -227,6 +227,8 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 	       "failed\n", st.batches, st.batches ? (double)w / (double)st.batches : 0.0,
 	       st.syncs, retries, f);
 	(void)d;	/* = retries: every refusal counts as a drop in the writer */
+	printf("ingest: largest WAL %.1f MiB, %" PRIu64 " checkpoints by the sync thread\n",
+	       (double)st.max_wal_frames * 4096.0 / 1048576.0, st.checkpoints);
 	printf("ingest: longest submit-to-commit delay %" PRIu64 " ms (target %d ms; queue limit "
 	       "adapted to %zu rows, at most %d)\n", st.max_latency_ms, CONNLOG_MAX_DELAY_MS,
 	       st.limit, CONNLOG_MAX_QUEUE);

@@ -228,6 +228,21 @@ static void test_step_bounded(void)
 	retention_complete(&r);
 	CHECK_INT(r.last.deleted[0], OLD);
 	CHECK_INT(r.last.deleted[3], OLD);
+	CHECK(!retention_abort(&r, row));	/* no pass under way */
+
+	/* shutdown during a pass: what was deleted so far is recorded */
+	tdb_remove(CONNLOG_DB_FILE);
+	store_close(db);
+	CHECK_INT(connlog_open(&l, tdb_dir, err, sizeof(err)), 0);
+	fill(l);
+	connlog_close(l);
+	db = open_logs();
+	CHECK_INT(retention_step(&r, db, now_ms(), row, &ready), 1);
+	CHECK(retention_abort(&r, row));
+	CHECK(strstr(row->message, "stopped by shutdown after deleting 2000 rows") != NULL);
+	CHECK(!strcmp(row->old_value, "connection=2000 auth=0 acl=0 audit=0"));
+	retention_complete(&r);
+	CHECK(!retention_abort(&r, row));
 	retention_destroy(&r);
 	store_close(db);
 	free(row);
@@ -277,7 +292,7 @@ static void test_pass(void)
 	CHECK_INT(store_query_int(db, "PRAGMA freelist_count", -1), 0);
 	/* the deletion is recorded */
 	CHECK_INT(store_query_int(db, "SELECT count(*) FROM audit WHERE unix_user = 'ragd' AND "
-			"command = 'retention 7776000s' AND result = 'ok' AND new_value IS NULL "
+			"command = 'retention 90d' AND result = 'ok' AND new_value IS NULL "
 			"AND old_value = 'connection=5000 auth=5000 acl=5000 audit=5000'", -1), 1);
 	tdb_text(db, "SELECT object || ' | ' || message FROM audit WHERE unix_user = 'ragd'",
 	       text, sizeof(text));
