@@ -19,6 +19,7 @@
 #include <archive_entry.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <zlib.h>
 
 #include "config.h"
 #include "log.h"
@@ -702,13 +703,80 @@ static int verify_finish(struct verify *v, const uint8_t pk[LOGSIGN_PK_LEN])
 	return v->problems;
 }
 
-/* Verify the archive a (opened by the caller or not: open_rc). */
+
+
+/* ---- the gzip container ----
+ * libarchive stops at the tar end-of-archive blocks, before the gzip
+ * trailer, so a damaged CRC-32/length would pass unseen.  zlib decodes the
+ * whole stream once more, checks the trailer and that nothing follows. */
+struct gzcheck {
+	z_stream z;
+	bool done, bad, trailing;
+	uint8_t *out;
+};
+
+/* Start; false when out of memory. */
+static bool gz_init(struct gzcheck *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->out = malloc(CHUNK);
+	if (!g->out || inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+		free(g->out);
+		return false;
+	}
+	return true;
+}
+
+/* Feed the next n compressed bytes. */
+static void gz_feed(struct gzcheck *g, const uint8_t *p, size_t n)
+{
+	while (n && !g->bad) {
+		uInt take = n > (1u << 30) ? (1u << 30) : (uInt)n;
+
+		if (g->done) {
+			g->trailing = true;
+			return;
+		}
+		g->z.next_in = (Bytef *)(uintptr_t)p;
+		g->z.avail_in = take;
+		while (g->z.avail_in && !g->done && !g->bad) {
+			int r;
+
+			g->z.next_out = g->out;
+			g->z.avail_out = CHUNK;
+			r = inflate(&g->z, Z_NO_FLUSH);
+			if (r == Z_STREAM_END)
+				g->done = true;
+			else if (r != Z_OK && !(r == Z_BUF_ERROR && g->z.avail_out))
+				g->bad = true;
+		}
+		if (g->done && g->z.avail_in)
+			g->trailing = true;
+		p += take;
+		n -= take;
+	}
+}
+
+/* Finish: report what is wrong with the container. */
+static void gz_finish(struct gzcheck *g, struct verify *v)
+{
+	if (g->bad || !g->done)
+		problem(v, "bundle: the gzip stream is damaged or truncated (%s)",
+			g->z.msg ? g->z.msg : "ends early");
+	else if (g->trailing)
+		problem(v, "bundle: data after the end of the gzip stream");
+	inflateEnd(&g->z);
+	free(g->out);
+}
+
+/* Verify the archive a (opened by the caller or not: open_rc); gz has
+ * been fed the whole file. */
 static int verify_archive(struct archive *a, int open_rc, const uint8_t pk[LOGSIGN_PK_LEN],
-			  uint64_t max_member, bundle_report_fn rep, void *arg)
+			  uint64_t max_member, struct gzcheck *gz, bundle_report_fn rep,
+			  void *arg)
 {
 	struct verify *v = calloc(1, sizeof(*v));
 	int r;
-
 	if (!v || !(v->manifest = malloc(BUNDLE_MAX_MANIFEST))) {
 		free(v);
 		rep(arg, "out of memory");
@@ -721,6 +789,7 @@ static int verify_archive(struct archive *a, int open_rc, const uint8_t pk[LOGSI
 			archive_error_string(a) : "unknown error");
 		r = -EIO;
 	} else {
+		gz_finish(gz, v);
 		read_members(a, v, max_member);
 		r = verify_finish(v, pk);
 	}
@@ -747,13 +816,18 @@ int bundle_verify_mem(const uint8_t *buf, size_t len, const uint8_t pk[LOGSIGN_P
 		      uint64_t max_member, bundle_report_fn rep, void *arg)
 {
 	struct archive *a = reader();
+	struct gzcheck gz;
 	int r;
 
-	if (!a) {
+	if (!a || !gz_init(&gz)) {
+		if (a)
+			archive_read_free(a);
 		rep(arg, "out of memory");
 		return -ENOMEM;
 	}
-	r = verify_archive(a, archive_read_open_memory(a, buf, len), pk, max_member, rep, arg);
+	gz_feed(&gz, buf, len);
+	r = verify_archive(a, archive_read_open_memory(a, buf, len), pk, max_member, &gz, rep,
+			   arg);
 	archive_read_free(a);
 	return r;
 }
@@ -762,15 +836,47 @@ int bundle_verify_mem(const uint8_t *buf, size_t len, const uint8_t pk[LOGSIGN_P
 int bundle_verify_file(const char *path, const uint8_t pk[LOGSIGN_PK_LEN],
 		       bundle_report_fn rep, void *arg)
 {
-	struct archive *a = reader();
-	int r;
+	struct archive *a;
+	struct gzcheck gz;
+	char line[512], q[RAG_QUOTE_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
 
-	if (!a) {
+	if (fd < 0) {
+		r = -errno;
+		snprintf(line, sizeof(line), "%s: %s", rag_quote_str(q, sizeof(q), path),
+			 strerror(-r));
+		rep(arg, line);
+		return r;
+	}
+	a = reader();
+	if (!a || !gz_init(&gz)) {
+		if (a)
+			archive_read_free(a);
+		close(fd);
 		rep(arg, "out of memory");
 		return -ENOMEM;
 	}
-	r = verify_archive(a, archive_read_open_filename(a, path, CHUNK), pk,
-			   BUNDLE_MAX_MEMBER, rep, arg);
+	/* the zlib pass reads the file first; libarchive then reads it again */
+	for (;;) {
+		uint8_t chunk[4096];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				gz.bad = true;
+			break;
+		}
+		gz_feed(&gz, chunk, (size_t)n);
+		if (gz.bad)
+			break;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		gz.bad = true;
+	r = verify_archive(a, archive_read_open_fd(a, fd, CHUNK), pk, BUNDLE_MAX_MEMBER, &gz,
+			   rep, arg);
 	archive_read_free(a);
+	close(fd);
 	return r;
 }
