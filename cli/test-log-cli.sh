@@ -47,6 +47,10 @@ timezone = Asia/Tokyo
 split-tunnel = no    # the IKE service needs something to route
 EOT
 sock=$tmp/run/ragd.sock
+# IKE on unprivileged high ports (net.h: RAG_IKE_PORT / RAG_NATT_PORT), so
+# parallel tests (and other ragd instances on the host) do not collide on 500
+export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
+export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 start() {
 	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
 	pid=$!
