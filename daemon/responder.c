@@ -495,8 +495,13 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 
 		if (!k->known || !k->installed_in)
 			continue;
-		/* simplest correct move: reinstall with the new addresses
-		 * (the keys are in the engine's CHILD SA) */
+		/* in place: same SPIs, replay state and counters */
+		if (child_kern_move(r, sa, i) == 0)
+			continue;
+		log_warn("%s: CHILD SA %08x could not be moved (%s): reinstalling it",
+			 sa_tag(sa, tag, sizeof(tag)), k->spi_in, sa->kern_error);
+		/* reinstall with the new addresses (the keys are in the
+		 * engine's CHILD SA) */
 		child_kern_remove(r, sa, i);
 		k->known = false;
 		r->n_child--;
