@@ -942,6 +942,15 @@ static int auth_scan(struct ike_sa *sa, const struct ike_chain *in)
 	return 0;
 }
 
+/* May an INFORMATIONAL request be processed now?  After IKE_AUTH (1.4),
+ * and on a responder while IKE_AUTH with EAP runs: the initiator may give
+ * up there with AUTHENTICATION_FAILED (2.21.2, exch_info_in_auth()). */
+static bool info_allowed(const struct ike_sa *sa)
+{
+	return sa->state >= IKE_ST_ESTABLISHED ||
+	       (sa->state == IKE_ST_INIT_DONE && !sa->initiator && sa->eap);
+}
+
 /* See ike_exchange.h. */
 int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			  struct ike_buf *out, struct ike_exch_result *res)
@@ -1070,8 +1079,10 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 			}
 			break;
 		case INFORMATIONAL:
-			handled = sa->state >= IKE_ST_ESTABLISHED;
-			if (handled)
+			handled = info_allowed(sa);
+			if (handled && sa->state == IKE_ST_INIT_DONE)
+				r = exch_info_in_auth(sa, v, in, out, res);
+			else if (handled)
 				r = exch_info_request(sa, v, in, out, res);
 			break;
 		default:
@@ -1080,9 +1091,9 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 	} else {
 		handled = (v->hdr.exchange == IKE_AUTH && !sa->initiator &&
 			   sa->state == IKE_ST_INIT_DONE) ||
-			  ((v->hdr.exchange == CREATE_CHILD_SA ||
-			    v->hdr.exchange == INFORMATIONAL) &&
-			   sa->state >= IKE_ST_ESTABLISHED);
+			  (v->hdr.exchange == CREATE_CHILD_SA &&
+			   sa->state >= IKE_ST_ESTABLISHED) ||
+			  (v->hdr.exchange == INFORMATIONAL && info_allowed(sa));
 	}
 	sa->net->rx_local = sa->net->rx_remote = NULL;
 	if ((r == -EILSEQ || r == -EBADMSG) && handled) {
@@ -1127,7 +1138,8 @@ static uint8_t pend_exchange(uint8_t kind)
 	case IKE_PEND_DELETE_CHILD:
 	case IKE_PEND_DELETE_IKE:
 	case IKE_PEND_LIVENESS:
-	case IKE_PEND_UPDATE_ADDR: return INFORMATIONAL;
+	case IKE_PEND_UPDATE_ADDR:
+	case IKE_PEND_AUTH_FAILED: return INFORMATIONAL;
 	default: return 0;
 	}
 }
