@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
 #include "log.h"
 #include "responder_int.h"
@@ -119,8 +121,10 @@ static int child_kern_sa(const struct rag_sa *sa, int i, bool inbound, struct ke
 	ks->encr_keybits = c->encr_keylen;
 	ks->integ = c->integ;
 	ks->esn = c->esn == IKE_ESN_YES;
-	ks->lt.hard_secs = (uint64_t)sa->gen->child_life_s + 600;	/* the client rekeys */
-	ks->lt.soft_secs = sa->gen->child_life_s;
+	/* child-lifetime is the SA's end; the soft expire starts our rekey
+	 * before it (RFC 7296 2.8) unless the client rekeyed first */
+	ks->lt.hard_secs = sa->gen->child_life_s;
+	ks->lt.soft_secs = k->soft_s;
 	ks->src = inbound ? peer : us;
 	ks->dst = inbound ? us : peer;
 	ks->spi = inbound ? c->spi_in : c->spi_out;
@@ -164,6 +168,7 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 	k->spi_out = c->spi_out;
 	k->in_dst = us;
 	k->out_dst = peer;
+	k->soft_s = (uint32_t)(rag_rekey_ms(sa->gen->child_life_s, randombytes_random()) / 1000);
 
 	/* inbound: peer -> us */
 	if (child_kern_sa(sa, i, true, &ks) < 0) {
@@ -352,14 +357,17 @@ unsigned int children_sync(struct rag_resp *r, struct rag_sa *sa, int created,
 /* See responder_int.h. */
 void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out)
 {
-	*in = *out = 0;
+	*in = 0;
+	if (out)
+		*out = 0;
 	for (int i = 0; r->kern && i < IKE_EXCH_MAX_CHILDREN; i++) {
 		const struct rag_child_k *k = &sa->ck[i];
 		struct kern_sa_stats st;
 
 		if (k->installed_in && kern_sa_stats(r->kern, &k->in_dst, k->spi_in, &st) == 0)
 			*in += st.bytes;
-		if (k->installed_out && kern_sa_stats(r->kern, &k->out_dst, k->spi_out, &st) == 0)
+		if (out && k->installed_out &&
+		    kern_sa_stats(r->kern, &k->out_dst, k->spi_out, &st) == 0)
 			*out += st.bytes;
 	}
 }
