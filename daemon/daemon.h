@@ -44,6 +44,7 @@ struct rag_resp;
 struct secrets;
 struct users;
 struct connlog;
+struct logsign;
 
 struct ragd {
 	/* configuration */
@@ -74,6 +75,7 @@ struct ragd {
 	struct secrets *secrets;
 	struct users *users;
 	struct connlog *connlog;
+	struct logsign *logsign;	/* log-signing key (logsign.h), opened with the stores */
 };
 
 /*
@@ -131,6 +133,11 @@ typedef void (*ctl_emit_fn)(void *arg, const char *text);
  * request carried one); writes the whole response ("OK\n..." or "ERR ..."). */
 void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
 		   void *arg);
+
+/* The "log ..." control command (ctl_log.c): "log sign HEX" signs an
+ * export-bundle manifest with the log-signing key. */
+void ctl_log_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
+		 void *arg);
 
 /* Whether the kernel clock is synchronised (adjtimex, read-only): 1 yes,
  * 0 no (TIME_ERROR or STA_UNSYNC), -1 unknown (adjtimex failed). */
