@@ -81,6 +81,35 @@ struct pol_snapshot {
 #define POL_RULES_MAX         4096	/* rules */
 #define POL_CMD_MEMBERS_MAX   64	/* members named by one command */
 
+/* ---- text forms (pol_parse.c; shared by ragd and rag-ctl, which both
+ * validate: rag-ctl for the usage error, ragd because it never trusts the
+ * socket) ---- */
+#define POL_PREFIX_STR  52	/* "ffff:...:255.255.255.255/128" + NUL */
+#define POL_SERVICE_STR 16	/* "tcp/65535-65535" + NUL */
+
+/*
+ * ADDR or ADDR/LEN (IPv4 dotted quad or IPv6) into *out; a bare address is
+ * /32 or /128.  Refused, with a message naming s in err: anything else,
+ * a length out of range or with leading zeros, IPv4-mapped IPv6 addresses
+ * (write the IPv4 address), and host bits set ("10.0.0.1/24": refused, not
+ * normalised, the message names the network 10.0.0.0/24 — a typo for a
+ * host must not silently widen to its whole network).  0 or -EINVAL.
+ */
+int pol_parse_prefix(const char *s, struct pol_prefix *out, char *err, size_t errlen);
+
+/*
+ * SERVICE into *out: "any", "icmp", "tcp/PORT", "udp/PORT",
+ * "tcp/LO-HI", "udp/LO-HI" with ports 1-65535 in decimal without leading
+ * zeros and LO <= HI ("tcp/443-443" is tcp/443).  0 or -EINVAL with a
+ * message naming s (out of range, reversed range, unknown protocol).
+ */
+int pol_parse_service(const char *s, struct pol_service *out, char *err, size_t errlen);
+
+/* The canonical text of p / v (what the parsers read back); a host prefix
+ * (/32, /128) is written as the bare address. */
+void pol_format_prefix(const struct pol_prefix *p, char *out, size_t outlen);
+void pol_format_service(const struct pol_service *v, char *out, size_t outlen);
+
 /* ---- evaluation: the reference semantics ---- */
 
 /* The outcome for one packet. */
