@@ -123,6 +123,9 @@ struct bench_stats {
 	size_t n_vip4;
 	int64_t t_first_ns, t_last_ns;	/* first IKE_SA_INIT sent, last success */
 	int64_t t_end_ns;		/* every attempt over */
+	double cpu_s;			/* rag-bench's own user+system CPU time
+					 * from the start to the end of the setup
+					 * phase (all threads); < 0 = unknown */
 	/* traffic, all phases */
 	uint64_t tx, tx_errors, rx, rx_unknown, rx_rejected;
 	/* hold phase (and requests that arrived earlier) */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -30,7 +31,9 @@
 
 #define RTO_BACKOFF   1.8	/* strongSwan's retransmit_base */
 #define RX_BURST      64	/* datagrams read from one socket per wake-up */
-#define RCVBUF_BYTES  (4 * 1024 * 1024)
+#define RCVBUF_SHARED (4 * 1024 * 1024)	/* receive buffer of a socket shared by
+					 * many SAs ... */
+#define RCVBUF_OWN    (256 * 1024)	/* ... and of one per SA (or nearly) */
 
 enum slot_state { S_IDLE = 0, S_INIT, S_AUTH, S_UP, S_CLOSING, S_DONE };
 enum phase { P_SETUP = 0, P_WAIT_HOLD, P_TEARDOWN, P_DONE };
@@ -798,11 +801,11 @@ static void sa_to_ep(const struct sockaddr_storage *ss, struct ike_endpoint *e)
 /* A UDP socket bound to src (port chosen by the kernel), connected to the
  * target; its local endpoint in k->local. */
 static int open_sock(const struct bench_cfg *c, const struct ike_endpoint *src,
-		     struct bsock *k, char *err, size_t errlen)
+		     size_t total, struct bsock *k, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, buf = RCVBUF_BYTES;
+	int fd, buf = total * 16 < c->o.count ? RCVBUF_SHARED : RCVBUF_OWN;
 
 	fd = socket(c->o.target.family == 4 ? AF_INET : AF_INET6,
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -830,6 +833,42 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return -errno;
+}
+
+/* One socket per source port: raise the soft RLIMIT_NOFILE (up to the hard
+ * limit) when the sockets need more descriptors. */
+static int raise_nofile(size_t need, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		snprintf(err, errlen, "%zu sockets need %zu file descriptors, the hard limit "
+			 "is %llu (ulimit -Hn)", need - 64, need, (unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		snprintf(err, errlen, "setrlimit(RLIMIT_NOFILE, %zu): %s", need, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* user + system CPU seconds of the whole process, or -1 */
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return -1;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static size_t pow2_at_least(size_t n)
@@ -890,21 +929,26 @@ int bench_run(const struct bench_cfg *c,
 	struct bsock *socks;
 	struct bthread *th = NULL;
 	struct bshared sh;
+	double cpu0 = cpu_now(), cpu1 = -1;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&sh, 0, sizeof(sh));
 	if (errlen)
 		err[0] = '\0';
-	pthread_mutex_init(&sh.mu, NULL);
-	pthread_cond_init(&sh.cv, NULL);
+	rc = raise_nofile(total + 64 + o->threads, err, errlen);
+	if (rc < 0)
+		return rc;
 	socks = calloc(total, sizeof(*socks));
 	if (!socks)
 		return -ENOMEM;
+	pthread_mutex_init(&sh.mu, NULL);
+	pthread_cond_init(&sh.cv, NULL);
 	for (size_t k = 0; k < total; k++)
 		socks[k].fd = -1;
 	for (size_t k = 0; k < total && rc == 0; k++)
-		rc = open_sock(c, o->n_src ? &o->src[k / o->ports] : NULL, &socks[k], err, errlen);
+		rc = open_sock(c, o->n_src ? &o->src[k / o->ports] : NULL, total, &socks[k],
+			       err, errlen);
 	if (rc < 0)
 		goto out;
 
@@ -958,6 +1002,7 @@ int bench_run(const struct bench_cfg *c,
 	while (sh.setup_done < nt)
 		pthread_cond_wait(&sh.cv, &sh.mu);
 	pthread_mutex_unlock(&sh.mu);
+	cpu1 = cpu_now();
 	{
 		struct bench_stats m;
 		int wr;
@@ -967,6 +1012,7 @@ int bench_run(const struct bench_cfg *c,
 			rc = bench_stats_merge(&m, &th[i].snap);
 		m.n_threads = nt;
 		m.n_sockets = total;
+		m.cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 		if (rc == 0 && o->ready_file && (wr = bench_write_ready(o->ready_file, &m)) < 0)
 			fprintf(stderr, "rag-bench: cannot write %s: %s\n", o->ready_file,
 				strerror(-wr));
@@ -989,6 +1035,7 @@ int bench_run(const struct bench_cfg *c,
 		rc = bench_stats_merge(out, &th[i].st);
 	out->n_threads = nt;
 	out->n_sockets = total;
+	out->cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 out:
 	if (th)
 		for (size_t i = 0; i < nt; i++)

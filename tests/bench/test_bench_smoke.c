@@ -450,6 +450,14 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* value of "key=" in a ready file, or -1 */
+static double ready_num(const char *ready, const char *key)
+{
+	const char *p = ready ? strstr(ready, key) : NULL;
+
+	return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
 #define IKE_OK "aes256gcm16-prfsha384-x25519"
 
 /* 50 certificate clients: established, distinct addresses, kept up
@@ -501,6 +509,19 @@ static void test_cert_50(void)
 	CHECK(ready && strstr(ready, "established=50\n") && strstr(ready, "failed=0\n") &&
 	      strstr(ready, "p99_ms=") && strstr(ready, "rate_hs=") &&
 	      strstr(ready, "distinct_vips=50\n"));
+	/* the figures are consistent: 0 < p50 <= p99 <= max, and the max is
+	 * the largest latency measured */
+	CHECK(ready_num(ready, "p50_ms=") > 0);
+	CHECK(ready_num(ready, "p50_ms=") <= ready_num(ready, "p99_ms="));
+	CHECK(ready_num(ready, "p99_ms=") <= ready_num(ready, "max_ms="));
+	{
+		uint32_t mx = 0;
+
+		for (size_t i = 0; i < x.st.n_lat; i++)
+			mx = x.st.lat_us[i] > mx ? x.st.lat_us[i] : mx;
+		CHECK(ready_num(ready, "max_ms=") * 1000 > mx - 51.0 &&
+		      ready_num(ready, "max_ms=") * 1000 < mx + 51.0);
+	}
 	run_free(&x);
 }
 
