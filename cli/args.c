@@ -1,7 +1,6 @@
 /*
  * args.c — rag-ctl option parsing and argument validators.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,50 +133,6 @@ bool valid_uint(const char *s, unsigned long min, unsigned long max)
 		v = v * 10 + (unsigned long)(*s - '0');
 	}
 	return v >= min && v <= max;
-}
-
-/* See rag-ctl.h. */
-bool valid_addr_or_cidr(const char *s)
-{
-	char a[64];
-	const char *slash = strchr(s, '/');
-	unsigned char buf[16];
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-
-	if (n == 0 || n >= sizeof(a))
-		return false;
-	memcpy(a, s, n);
-	a[n] = '\0';
-	if (inet_pton(AF_INET, a, buf) == 1)
-		return !slash || valid_uint(slash + 1, 0, 32);
-	if (inet_pton(AF_INET6, a, buf) == 1)
-		return !slash || valid_uint(slash + 1, 0, 128);
-	return false;
-}
-
-/* See rag-ctl.h. */
-bool valid_service(const char *s)
-{
-	const char *p, *dash;
-	char lo[8];
-	size_t n;
-
-	if (!strcmp(s, "any") || !strcmp(s, "icmp"))
-		return true;
-	if (!strncmp(s, "tcp/", 4) || !strncmp(s, "udp/", 4))
-		p = s + 4;
-	else
-		return false;
-	dash = strchr(p, '-');
-	if (!dash)
-		return valid_uint(p, 1, 65535);
-	n = (size_t)(dash - p);
-	if (n == 0 || n >= sizeof(lo))
-		return false;
-	memcpy(lo, p, n);
-	lo[n] = '\0';
-	return valid_uint(lo, 1, 65535) && valid_uint(dash + 1, 1, 65535) &&
-	       strtoul(lo, NULL, 10) <= strtoul(dash + 1, NULL, 10);
 }
 
 /* See rag-ctl.h. */

@@ -171,14 +171,7 @@ static void refuse(struct out *o, const char *msg)
 /* UTC ISO 8601 of t, "-" for 0. */
 static void iso(char *out, size_t n, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !gmtime_r(&tt, &tm)) {
-		snprintf(out, n, "-");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rag_format_utc(out, n, (long long)t);
 }
 
 /* users_list() callback: one tab-separated line. */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "policy.h"
 #include "responder.h"
 
 /* See daemon.h. */
@@ -307,7 +308,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	}
 	free(errs);
 	banner(&d);
-	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 ||
+	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 || ragd_policy_open(&d) < 0 ||
 	    ctl_listen(&d, d.cfg->control_socket) < 0)
 		goto out;
 	log_notice("control socket %s", d.ctl_path);
@@ -364,6 +365,7 @@ out:
 		close(d.sigfd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	ragd_policy_close(&d);
 	ragd_stores_close(&d);	/* flushes queued log rows */
 	rag_pki_free(&d.pki);
 	free(d.cfg);
