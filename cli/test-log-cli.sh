@@ -54,7 +54,7 @@ export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 start() {
 	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
 	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done  # 60 s: sanitizer builds, loaded hosts
 	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
 }
 stop() {
