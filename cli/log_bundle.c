@@ -336,8 +336,12 @@ int bundle_export(const struct bundle_export *x, uint64_t rows[BUNDLE_N_FILES], 
 		rag_seterr(err, errlen, "output path too long");
 		return -ENAMETOOLONG;
 	}
-	snprintf(dir, sizeof(dir), "%s", x->out_path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	{
+		char copy[sizeof(dir)];
+
+		snprintf(copy, sizeof(copy), "%s", x->out_path);
+		snprintf(dir, sizeof(dir), "%s", dirname(copy));	/* dirname may return copy */
+	}
 	/* one read transaction: the three files come from the same snapshot */
 	if (sqlite3_exec(x->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		rag_seterr(err, errlen, "logs.db: %s", sqlite3_errmsg(x->db));
