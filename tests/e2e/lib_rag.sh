@@ -35,7 +35,7 @@ GW_NS=gw
 # GW_IKE GW_ESP    [proposals] ike / esp      GW_LEGACY  [proposals] legacy
 # GW_METHODS       [auth] methods
 # GW_DPD GW_IKE_LIFETIME GW_CHILD_LIFETIME GW_HALF_OPEN   [timers]
-# GW_LOCKOUT       [auth] lockout-threshold
+# GW_LOCKOUT       [auth] lockout-threshold    GW_LOCKOUT_TIME  [auth] lockout-time
 # GW_SS_AUTH       reference gateway only: the client auth it expects
 #                  (eap-mschapv2 | eap-tls | pubkey | psk)
 gw_defaults() {
@@ -52,6 +52,7 @@ gw_defaults() {
 	GW_CHILD_LIFETIME=${GW_CHILD_LIFETIME:-8h}
 	GW_HALF_OPEN=${GW_HALF_OPEN:-1000}
 	GW_LOCKOUT=${GW_LOCKOUT:-5}
+	GW_LOCKOUT_TIME=${GW_LOCKOUT_TIME:-15m}
 	GW_SS_AUTH=${GW_SS_AUTH:-eap-mschapv2}
 	GW_DIR=$E2E_WORK/gateway
 	mkdir -p "$GW_DIR"
@@ -86,7 +87,7 @@ gw_write_ragd_conf() {
 		echo "[auth]"
 		echo "methods = $GW_METHODS"
 		echo "lockout-threshold = $GW_LOCKOUT"
-		echo "lockout-time = 15m"
+		echo "lockout-time = $GW_LOCKOUT_TIME"
 		echo
 		echo "[timers]"
 		echo "dpd = $GW_DPD"
@@ -275,6 +276,21 @@ EOF
 	out=$(printf '%s\n' "$pw" | gw_ctl user add "$name" --password-stdin "$@" 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name"; }
 	e2e_pass "rag-ctl user add $name --password-stdin $*"
+}
+
+# gw_user_add_psk NAME PSK [rag-ctl user add options...]: a user whose
+# secret is a pre-shared key (`rag-ctl user add NAME --psk-stdin`, at least
+# 20 bytes).  In the reference gateway as gw_user_add.
+gw_user_add_psk() {
+	local name=$1 psk=$2 out
+	shift 2
+	if ! gw_is_ragd; then
+		gw_user_add "$name" "$psk"
+		return
+	fi
+	out=$(printf '%s\n' "$psk" | gw_ctl user add "$name" --psk-stdin "$@" 2>&1) ||
+		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name --psk-stdin"; }
+	e2e_pass "rag-ctl user add $name --psk-stdin $*"
 }
 
 # gw_user_add_cert NAME DN: a certificate user (`rag-ctl user add NAME
