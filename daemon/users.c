@@ -713,6 +713,22 @@ static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 	return SQLITE_OK;
 }
 
+/* Run sql ("... ?1 = blob ... ?2 = id") once; the sqlite3_step() code. */
+static int update_blob(sqlite3 *db, const char *sql, int64_t id, const uint8_t *blob,
+		       size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, &st, sql);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* See users.h. */
 int users_psk_check(size_t len, char *err, size_t errlen)
 {
@@ -817,15 +833,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		r = seal_password(u, id, password, pwlen, blob, sizeof(blob), &blen, err, errlen);
 		if (r < 0)
 			goto rollback;
-		rc = prepare(u->db, &st, "UPDATE users SET nt_hash = ?1 WHERE id = ?2");
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, blob, (int)blen, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, id);
-			rc = sqlite3_step(st);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (rc != SQLITE_DONE)
+		if (update_blob(u->db, "UPDATE users SET nt_hash = ?1 WHERE id = ?2", id, blob,
+				blen) != SQLITE_DONE)
 			goto sqlerr;
 	}
 	if (psk) {
@@ -835,15 +844,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 			rag_seterr(err, errlen, "cannot seal the PSK");
 			goto rollback;
 		}
-		rc = prepare(u->db, &st, "UPDATE users SET psk = ?1 WHERE id = ?2");
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, pblob, (int)pblen, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, id);
-			rc = sqlite3_step(st);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (rc != SQLITE_DONE)
+		if (update_blob(u->db, "UPDATE users SET psk = ?1 WHERE id = ?2", id, pblob,
+				pblen) != SQLITE_DONE)
 			goto sqlerr;
 	}
 	for (size_t i = 0; i < ngroups; i++) {

@@ -1092,6 +1092,22 @@ static void test_methods(void)
 	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), -EINVAL);
 }
 
+/* New initiator (ci) and responder (cr) SAs, run to the end. */
+static void pair_run(const struct ike_exch_cfg *ci, const struct ike_exch_cfg *cr,
+		     struct ike_sa **i, struct ike_sa **r, struct run *x)
+{
+	CHECK_INT(ike_sa_new(ci, true, NULL, NULL, i), 0);
+	CHECK_INT(ike_sa_new(cr, false, NULL, NULL, r), 0);
+	run(*i, *r, x);
+}
+
+static void pair_free(struct ike_sa *i, struct ike_sa *r, struct run *x)
+{
+	ike_sa_free(i);
+	ike_sa_free(r);
+	run_free(x);
+}
+
 /*
  * NetworkManager-strongswan, iOS and Android in their PSK modes expect the
  * gateway's AUTH by the same pre-shared key (RFC 7296 2.15: "... AUTH ...
@@ -1125,9 +1141,7 @@ static void test_psk_reply(void)
 	ci.peer_id_type = IKE_ID_FQDN;
 	ci.peer_id = id_srv;
 	ci.peer_id_len = sizeof(id_srv) - 1;
-	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
-	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
-	run(i, r, &x);
+	pair_run(&ci, &cr, &i, &r, &x);
 	CHECK_INT(x.rc, 0);
 	CHECK(x.sa.established && x.qa.established);
 	CHECK_INT(x.exchanges, 1);
@@ -1138,52 +1152,38 @@ static void test_psk_reply(void)
 	CHECK(r->reply_psk.ptr == NULL);	/* wiped after IKE_AUTH */
 	peek(i, &x.last_resp, &pk);
 	CHECK(pk.has_auth && pk.has_idr && pk.has_sa && !pk.has_cert);
-	ike_sa_free(i);
-	ike_sa_free(r);
-	run_free(&x);
+	pair_free(i, r, &x);
 
 	/* a wrong key: AUTHENTICATION_FAILED, and no AUTH of ours at all */
 	ci.psk = wrong;
 	ci.psk_len = sizeof(wrong) - 1;
-	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
-	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
-	run(i, r, &x);
+	pair_run(&ci, &cr, &i, &r, &x);
 	CHECK_INT(x.rc, -EPROTO);
 	CHECK_INT(x.qa.notify, IKE_N_AUTHENTICATION_FAILED);
 	CHECK_INT(r->auth.fail, IKE_AF_BAD_AUTH);
 	CHECK(r->reply_psk.ptr == NULL);
 	peek(i, &x.last_resp, &pk);
 	CHECK(!pk.has_auth && !pk.has_cert);
-	ike_sa_free(i);
-	ike_sa_free(r);
-	run_free(&x);
+	pair_free(i, r, &x);
 
 	/* without psk_reply the gateway signs, which this client refuses */
 	ci.psk = psk;
 	ci.psk_len = sizeof(psk) - 1;
 	cr.psk_reply = false;
-	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
-	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
-	run(i, r, &x);
+	pair_run(&ci, &cr, &i, &r, &x);
 	CHECK_INT(x.rc, -EACCES);
 	CHECK_INT(i->state, IKE_ST_FAILED);
 	CHECK_INT(i->auth.fail, IKE_AF_METHOD);
 	peek(i, &x.last_resp, &pk);
 	CHECK(pk.has_auth && pk.has_cert);
-	ike_sa_free(i);
-	ike_sa_free(r);
-	run_free(&x);
+	pair_free(i, r, &x);
 
 	/* psk_reply changes nothing for a certificate / EAP client */
 	cr.psk_reply = true;
 	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
-	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
-	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
-	run(i, r, &x);
+	pair_run(&ci, &cr, &i, &r, &x);
 	check_established(i, r, &x);
-	ike_sa_free(i);
-	ike_sa_free(r);
-	run_free(&x);
+	pair_free(i, r, &x);
 }
 
 /* Issue 3: "one whose IDr names neither `id` nor a SAN of our certificate
