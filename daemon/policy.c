@@ -429,7 +429,8 @@ int pol_load(sqlite3 *db, uint64_t generation, struct pol_snapshot **out, char *
 	}
 	free(rr.v);
 	free(ur.v);
-	qsort(b->users, uv.n, sizeof(*b->users), cmp_user);
+	if (uv.n)
+		qsort(b->users, uv.n, sizeof(*b->users), cmp_user);
 	atomic_init(&b->refs, 1);
 	b->s.generation = generation;
 	b->s.rules = b->rules;
