@@ -434,8 +434,13 @@ size_t ike_sa_frags(const struct ike_sa *sa, bool response,
  * Status notifies the engine adds to an IKE_AUTH message (types out[],
  * returns the count): the initiator's first request carries
  * MOBIKE_SUPPORTED (RFC 4555 3.1, cfg->mobike) and INITIAL_CONTACT (2.4,
- * cfg->initial_contact); the responder's response carrying AUTH answers
- * MOBIKE_SUPPORTED once when MOBIKE was negotiated.
+ * cfg->initial_contact); the responder answers MOBIKE_SUPPORTED once, when
+ * MOBIKE was negotiated, in the IKE_AUTH response that completes the
+ * exchange: the one carrying AUTH and no EAP.  With EAP (2.16) the first
+ * response carries our AUTH as well, but initiators such as strongSwan
+ * read the peer's MOBIKE_SUPPORTED only from the last IKE_AUTH response
+ * (the one that establishes the SA) and otherwise fall back to
+ * reauthentication on an address change instead of RFC 4555 3.5.
  */
 static size_t auth_status(const struct ike_sa *sa, const struct ike_hdr *h,
 			  const struct ike_chain *ch, uint16_t out[2])
@@ -455,7 +460,8 @@ static size_t auth_status(const struct ike_sa *sa, const struct ike_hdr *h,
 		if (sa->cfg->initial_contact)
 			out[k++] = IKE_N_INITIAL_CONTACT;
 	} else if (!sa->initiator && sa->mobike && !sa->net->mobike_sent &&
-		   ike_chain_find(ch, IKE_PL_AUTH, 0)) {
+		   ike_chain_find(ch, IKE_PL_AUTH, 0) &&
+		   !ike_chain_find(ch, IKE_PL_EAP, 0)) {
 		out[k++] = IKE_N_MOBIKE_SUPPORTED;
 	}
 	return k;

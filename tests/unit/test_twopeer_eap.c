@@ -389,6 +389,7 @@ struct peek {
 	size_t pkt_len;
 	uint16_t notify;
 	bool has_auth, has_sa, has_cp, has_idr, has_cert;
+	bool has_mobike;	/* N(MOBIKE_SUPPORTED) */
 };
 
 static void peek(const struct ike_sa *i, const struct ike_buf *msg,
@@ -422,6 +423,9 @@ static void peek(const struct ike_sa *i, const struct ike_buf *msg,
 			if (ike_notify_parse(pl->body, pl->len, &n) == 0 &&
 			    n.type < 16384)
 				p->notify = n.type;
+			else if (ike_notify_parse(pl->body, pl->len, &n) == 0 &&
+				 n.type == IKE_N_MOBIKE_SUPPORTED)
+				p->has_mobike = true;
 			break;
 		case IKE_PL_AUTH: p->has_auth = true; break;
 		case IKE_PL_SA: p->has_sa = true; break;
@@ -532,6 +536,40 @@ static void test_mschap_identity(const struct suite *s)
 	peek(i, &x.prev_resp, &pk);
 	CHECK(pk.has_eap);
 	CHECK_INT(pk.eap.code, EAP_SUCCESS);
+	ike_sa_free(i);
+	ike_sa_free(r);
+	run_free(&x);
+}
+
+/*
+ * RFC 4555 3.1 with EAP: the gateway's MOBIKE_SUPPORTED goes in the
+ * IKE_AUTH response that establishes the SA (AUTH, SAr2, TS), not in the
+ * first one (IDr, CERT, AUTH, EAP): strongSwan initiators read it only
+ * from the last response and otherwise reauthenticate on an address
+ * change instead of sending UPDATE_SA_ADDRESSES (3.5).
+ */
+static void test_mobike_eap(void)
+{
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct run x;
+	struct peek pk;
+
+	fprintf(stderr, "MOBIKE_SUPPORTED in the final IKE_AUTH response\n");
+	use_suite(&suites[0]);
+	resp_cfg(&cr);
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
+	cr.mobike = ci.mobike = true;
+	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
+	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
+	run(i, r, &x);
+	check_established(i, r, &x);
+	CHECK(r->peer_mobike && r->mobike);
+	CHECK(i->peer_mobike && i->mobike);
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_sa && pk.has_mobike);
+	peek(i, &x.prev_resp, &pk);
+	CHECK(pk.has_eap && !pk.has_mobike);
 	ike_sa_free(i);
 	ike_sa_free(r);
 	run_free(&x);
@@ -1490,6 +1528,7 @@ int main(void)
 	for (size_t k = 0; k < sizeof(suites) / sizeof(suites[0]); k++)
 		test_mschap_identity(&suites[k]);
 	test_mschap_domain();
+	test_mobike_eap();
 	test_mschap_empty_identity();
 	test_mschap_fail("alice", "wrong password", IKE_AF_BAD_PASSWORD,
 			 MSCHAP_E_AUTHENTICATION_FAILURE);
