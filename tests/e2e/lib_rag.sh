@@ -249,7 +249,9 @@ EOF
 }
 
 # gw_ctl ARGS...: rag-ctl against this test's ragd.
-gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock "$RAG_CTL_BIN" "$@"; }
+# RAG_CONF: the log commands read the databases named by this test's
+# ragd.conf (state-dir), not /etc/rag/ragd.conf.
+gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock RAG_CONF=$GW_DIR/ragd.conf "$RAG_CTL_BIN" "$@"; }
 
 # gw_user_add NAME PASSWORD [rag-ctl user add options...]: create a user the
 # way an admin does (`rag-ctl user add NAME --password-stdin`).  In the
