@@ -110,8 +110,8 @@ cp "$tmp/ragd.conf.good" "$tmp/ragd.conf"
 "$ctl" --socket "$sock" status >/dev/null 2>&1; expect_rc 0 $? "still serving after a failed reload"
 
 # exit codes
-"$ctl" --socket "$sock" group add staff >"$tmp/out" 2>&1; expect_rc 1 $? "group add (not implemented)"
-contains "$tmp/out" "rag-ctl: 'group add' is not implemented yet" "not-implemented message"
+"$ctl" --socket "$sock" group del staff >"$tmp/out" 2>&1; expect_rc 1 $? "group del of a group that does not exist"
+contains "$tmp/out" "rag-ctl: group del: user group 'staff' does not exist" "refusal names the group"
 "$ctl" --socket "$sock" sa list --json >"$tmp/out" 2>&1; expect_rc 0 $? "sa list --json (runtime, issue 3)"
 contains "$tmp/out" "[]" "sa list --json with no SAs is an empty array"
 "$ctl" --socket "$sock" user add >/dev/null 2>&1; expect_rc 2 $? "user add without NAME"
