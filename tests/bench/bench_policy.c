@@ -180,7 +180,8 @@ int main(int argc, char **argv)
 		}
 		t1 = now_s();
 		printf("pol_eval (reference evaluator, not the data path): %.2f us per packet "
-		       "(%zu of %zu permitted: most packets scan every rule)\n", (t1 - t0) * 1e6 / (double)n, permits, n);
+		       "(%zu of %zu permitted: most packets scan every rule)\n",
+		       (t1 - t0) * 1e6 / (double)n, permits, n);
 	}
 	pol_snapshot_unref(s);
 	store_close(db);
