@@ -135,68 +135,6 @@ bool valid_uint(const char *s, unsigned long min, unsigned long max)
 	return v >= min && v <= max;
 }
 
-/* n digits at s. */
-static bool digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* See rag-ctl.h: YYYY-MM-DD with a plausible month and day. */
-bool valid_date(const char *s)
-{
-	int m, d;
-
-	if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-	    s[7] != '-' || !digits(s + 8, 2))
-		return false;
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-/* See rag-ctl.h: DATE[THH:MM[:SS]][Z|+HH:MM|-HH:MM] or -N[smhd]. */
-bool valid_time(const char *s)
-{
-	size_t n = strlen(s);
-	const char *p;
-
-	if (s[0] == '-') {
-		if (n < 3 || n > 12 || !strchr("smhd", s[n - 1]))
-			return false;
-		return digits(s + 1, n - 2);
-	}
-	if (n < 10)
-		return false;
-	{
-		char date[11];
-
-		memcpy(date, s, 10);
-		date[10] = '\0';
-		if (!valid_date(date))
-			return false;
-	}
-	p = s + 10;
-	if (!*p)
-		return true;
-	if (*p != 'T' || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
-		return false;
-	if ((p[1] - '0') * 10 + (p[2] - '0') > 23 || (p[4] - '0') * 10 + (p[5] - '0') > 59)
-		return false;
-	p += 6;
-	if (*p == ':') {
-		if (!digits(p + 1, 2) || (p[1] - '0') * 10 + (p[2] - '0') > 60)
-			return false;
-		p += 3;
-	}
-	if (!*p || !strcmp(p, "Z"))
-		return true;
-	return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) &&
-	       p[3] == ':' && digits(p + 4, 2);
-}
-
 /* See rag-ctl.h. */
 bool valid_dn(const char *s)
 {

@@ -20,6 +20,8 @@ enum {
 
 struct ctl_ctx {
 	const char *socket;	/* --socket, $RAG_CTL_SOCKET or the default */
+	bool socket_set;	/* --socket or $RAG_CTL_SOCKET given */
+	const char *config;	/* -c/--config, $RAG_CONF, else NULL (the default) */
 	bool json;		/* --json given before the command */
 };
 
@@ -57,8 +59,6 @@ int not_implemented(const char *what);
 
 /* validators: true when s is acceptable */
 bool valid_name(const char *s);			/* user/group names */
-bool valid_time(const char *s);			/* ISO 8601 or -2h / -7d */
-bool valid_date(const char *s);			/* YYYY-MM-DD */
 bool valid_dn(const char *s);
 bool valid_uint(const char *s, unsigned long min, unsigned long max);
 bool valid_sa_id(const char *s);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "logsign.h"
 #include "policy_db.h"
 #include "responder.h"
 
@@ -286,6 +287,7 @@ static void cmd_status(struct ragd *d, struct ctl_client *c, char *args, struct 
 		 "unknown");
 	resp_add(r, "ca-fingerprint: %s\n", d->pki.ca_fpr[0] ? d->pki.ca_fpr : "none");
 	resp_add(r, "certificate-fingerprint: %s\n", d->pki.cert_fpr);
+	resp_add(r, "log-signing-key: %s\n", d->logsign ? logsign_public(d->logsign) : "none");
 	resp_add(r, "config: %s\n", d->config_from_file ?
 		 rag_quote_str(q, sizeof(q), d->config_path) : "embedded defaults");
 	resp_add(r, "state-dir: %s\n", d->cfg->state_dir);
@@ -356,6 +358,12 @@ static void cmd_rule(struct ragd *d, struct ctl_client *c, char *args, struct re
 	ctl_policy_rule_cmd(d, c, args, emit_resp, r);
 }
 
+/* "log sign HEX" (ctl_log.c). */
+static void cmd_log(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_log_cmd(d, c, args, emit_resp, r);
+}
+
 /* "sa list [json] [user NAME]" | "sa kill user NAME" | "sa kill id ID"
  * (built by rag-ctl's cmd_sa.c; the runtime in responder.c). */
 static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
@@ -420,6 +428,7 @@ static const struct {
 	{ "reload", cmd_reload, true },
 	{ "user", cmd_user, true },
 	{ "sa", cmd_sa, true },
+	{ "log", cmd_log, true },
 	{ "group", cmd_group, true },
 	{ "hostgroup", cmd_hostgroup, true },
 	{ "servicegroup", cmd_servicegroup, true },

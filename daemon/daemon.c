@@ -72,17 +72,7 @@ int ragd_load(const char *path, bool explicit_path, bool check_only,
 		return -ENOMEM;
 	}
 	rag_config_init(c);
-	r = rag_config_load(c, path, errs);
-	*from_file = r != -ENOENT;
-	if (r == -ENOENT) {
-		if (explicit_path) {
-			rag_conf_error(errs, "%s: %s", path, strerror(ENOENT));
-		} else {
-			/* no file at all: embedded defaults (finalized like a file) */
-			rag_config_init(c);
-			rag_config_parse(c, (const uint8_t *)"", 0, "(embedded defaults)", errs);
-		}
-	}
+	rag_config_load_or_defaults(c, path, explicit_path, from_file, errs);
 	if (errs->n + errs->dropped > before)
 		goto fail;
 	if (rag_config_resolve_id(c) < 0) {

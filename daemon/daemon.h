@@ -44,6 +44,7 @@ struct rag_resp;
 struct secrets;
 struct users;
 struct connlog;
+struct logsign;
 struct rag_policy;
 
 struct ragd {
@@ -75,6 +76,7 @@ struct ragd {
 	struct secrets *secrets;
 	struct users *users;
 	struct connlog *connlog;
+	struct logsign *logsign;	/* log-signing key (logsign.h), opened with the stores */
 
 	/* the access policy (policy.h, ctl_policy.c): rag.db's groups and
 	 * rules as the current snapshot; NULL until ragd_policy_open */
@@ -136,6 +138,11 @@ typedef void (*ctl_emit_fn)(void *arg, const char *text);
  * request carried one); writes the whole response ("OK\n..." or "ERR ..."). */
 void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
 		   void *arg);
+
+/* The "log ..." control command (ctl_log.c): "log sign HEX" signs an
+ * export-bundle manifest with the log-signing key. */
+void ctl_log_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
+		 void *arg);
 
 /* ---- the access policy (ctl_policy.c; the runtime API is in policy.h) ---- */
 

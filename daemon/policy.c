@@ -429,7 +429,8 @@ int pol_load(sqlite3 *db, uint64_t generation, struct pol_snapshot **out, char *
 	}
 	free(rr.v);
 	free(ur.v);
-	qsort(b->users, uv.n, sizeof(*b->users), cmp_user);
+	if (uv.n)
+		qsort(b->users, uv.n, sizeof(*b->users), cmp_user);
 	atomic_init(&b->refs, 1);
 	b->s.generation = generation;
 	b->s.rules = b->rules;
@@ -713,7 +714,6 @@ static void widen(struct blk *b, size_t *n, size_t max, unsigned int w, struct i
 	}
 }
 
-/* See policy.h. */
 /* Append p to iv[*n] as an interval of a W-bit space. */
 static void add_ival(struct ival *iv, size_t *n, const struct pol_prefix *p, unsigned int w)
 {

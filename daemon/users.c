@@ -726,6 +726,7 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state)
 {
 	struct user_rec *r;
+	int locked = 0;
 
 	pthread_rwlock_wrlock(&u->lock);
 	r = find_id(u, id);
@@ -744,13 +745,14 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		if (u->threshold && r->failed >= u->threshold) {
 			r->locked_until = now + (int64_t)u->lockout_time;
 			r->failed = 0;	/* counting restarts when the lockout ends */
+			locked = 1;
 		}
 		queue_counters(u, r);
 	}
 	if (state)
 		*state = rec_state(r, now);
 	pthread_rwlock_unlock(&u->lock);
-	return 0;
+	return locked;
 }
 
 /* ---- administration ---------------------------------------------------------- */

@@ -120,9 +120,11 @@ void users_entry_free(struct users_entry *e);
 
 /*
  * Record an authentication outcome of user id at now: success resets the
- * failure count; a failure counts and, at the threshold, locks the user out
- * for lockout-time.  *state (may be NULL) gets the state afterwards.
- * 0 or -ENOENT.
+ * failure count; a failure of an active user counts and, at the threshold,
+ * locks the user out for lockout-time (failures while locked do not count
+ * and do not extend the lockout).  *state (may be NULL) gets the state
+ * afterwards.  Returns 1 when this failure started a lockout (the caller
+ * logs the lock once), 0 otherwise, or -ENOENT.
  */
 int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state);
