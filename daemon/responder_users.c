@@ -276,9 +276,21 @@ size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *ou
 	struct users_entry e;
 	size_t n = identity_text(sa->ike, out, outlen);
 
-	if (!r->d->users || !n || sa->ike->auth.method == IKE_PM_PUBKEY)
+	if (!r->d->users || !n)
 		return n;
 	memset(&e, 0, sizeof(e));
+	/* a certificate registered with `user add --cert-subject` is that
+	 * user (so user del/lock and the access policy find the SA) */
+	if (sa->ike->auth.cert.present && sa->ike->auth.cert.subject[0] &&
+	    users_lookup_subject(r->d->users, sa->ike->auth.cert.subject, (int64_t)time(NULL),
+				 false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		n = strlen(out);
+		users_entry_free(&e);
+		return n;
+	}
+	if (sa->ike->auth.method == IKE_PM_PUBKEY)
+		return n;
 	if (users_lookup(r->d->users, out, n, (int64_t)time(NULL), false, &e) == 0) {
 		snprintf(out, outlen, "%s", e.name);
 		n = strlen(out);

@@ -36,6 +36,7 @@ GW_NS=gw
 # GW_METHODS       [auth] methods
 # GW_DPD GW_IKE_LIFETIME GW_CHILD_LIFETIME GW_HALF_OPEN   [timers]
 # GW_LOCKOUT       [auth] lockout-threshold    GW_LOCKOUT_TIME  [auth] lockout-time
+# GW_SPLIT         [pool] split-tunnel (no unless set)
 # GW_SS_AUTH       reference gateway only: the client auth it expects
 #                  (eap-mschapv2 | eap-tls | pubkey | psk)
 gw_defaults() {
@@ -82,7 +83,7 @@ gw_write_ragd_conf() {
 		echo "ipv4 = $E2E_POOL4"
 		echo "dns = 198.51.100.53"
 		echo "dns-domain = corp.test"
-		echo "split-tunnel = no"
+		echo "split-tunnel = ${GW_SPLIT:-no}"
 		echo
 		echo "[auth]"
 		echo "methods = $GW_METHODS"
