@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "acl.h"
 #include "daemon.h"
 #include "log.h"
 #include "responder_int.h"
@@ -117,6 +118,11 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 	if (!r->kern) {
 		snprintf(sa->kern_error, sizeof(sa->kern_error), "no kernel XFRM channel");
 		return -ENOTCONN;
+	}
+	if (!ragd_acl_ready(r->d)) {	/* fail closed (acl.h) */
+		snprintf(sa->kern_error, sizeof(sa->kern_error),
+			 "the access policy cannot be enforced (nftables)");
+		return -EPERM;
 	}
 	if (c->keymat.len < 2 * half) {
 		snprintf(sa->kern_error, sizeof(sa->kern_error), "short KEYMAT");

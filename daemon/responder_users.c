@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "acl.h"
 #include "connlog.h"
 #include "daemon.h"
 #include "log.h"
@@ -257,4 +258,21 @@ void resp_users_attach(struct rag_resp *r, bool attach)
 {
 	if (r->d->users)
 		users_set_hook(r->d->users, attach ? users_hook : NULL, attach ? r->d : NULL);
+}
+
+/* See responder_int.h. */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up)
+{
+	if (sa->have_vip4) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET, sa->vip4, sa->user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET, sa->vip4);
+	}
+	if (sa->have_vip6) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET6, sa->vip6, sa->user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET6, sa->vip6);
+	}
 }
