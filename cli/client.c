@@ -116,6 +116,28 @@ int ctl_call(const struct ctl_ctx *ctx, const char *request, char **msg, char **
 	return code;
 }
 
+/* See rag-ctl.h. */
+int ctl_request(const struct ctl_ctx *ctx, const char *what, const char *request, char **body)
+{
+	char *msg = NULL, *b = NULL;
+	int code = ctl_call(ctx, request, &msg, &b);
+
+	if (body)
+		*body = NULL;
+	if (code < 0)
+		return EXIT_UNREACHABLE;
+	if (code != 0)
+		fprintf(stderr, "rag-ctl: %s: %s\n", what, msg[0] ? msg : "refused");
+	free(msg);
+	if (code == 0 && body)
+		*body = b;
+	else
+		free(b);
+	if (code == 0)
+		return EXIT_OK;
+	return code == RAG_CTL_E_USAGE ? EXIT_USAGE : EXIT_REFUSED;
+}
+
 /* Write s as a JSON string (quotes, escapes, control characters as \u). */
 static void json_str(const char *s, size_t n)
 {
@@ -131,6 +153,12 @@ static void json_str(const char *s, size_t n)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+/* See rag-ctl.h. */
+void print_json_str(const char *s)
+{
+	json_str(s, strlen(s));
 }
 
 /* See rag-ctl.h. */

@@ -24,6 +24,7 @@
 #include "connlog.h"
 #include "daemon.h"
 #include "log.h"
+#include "logsign.h"
 #include "secrets.h"
 #include "users.h"
 
@@ -54,6 +55,15 @@ int ragd_stores_open(struct ragd *d)
 		log_notice("created a new secrets key %s/%s (back it up with rag.db: the "
 			   "stored passwords cannot be used without it)", d->cfg->state_dir,
 			   SECRETS_KEY_FILE);
+	r = logsign_open(&d->logsign, d->cfg->state_dir, &created, err, sizeof(err));
+	if (r < 0) {
+		log_err("log-signing key: %s", err);
+		goto fail;
+	}
+	if (created)
+		log_notice("created a new log-signing key %s/%s; its public key is %s/%s",
+			   d->cfg->state_dir, LOGSIGN_KEY_FILE, d->cfg->state_dir,
+			   LOGSIGN_PUB_FILE);
 	r = users_open(&d->users, d->cfg->state_dir, d->secrets, err, sizeof(err));
 	if (r < 0) {
 		log_err("users: %s", err);
@@ -96,6 +106,8 @@ void ragd_stores_close(struct ragd *d)
 	}
 	users_close(d->users);
 	d->users = NULL;
+	logsign_close(d->logsign);
+	d->logsign = NULL;
 	if (d->secrets) {
 		secrets_free(d->secrets);
 		free(d->secrets);
@@ -159,14 +171,7 @@ static void refuse(struct out *o, const char *msg)
 /* UTC ISO 8601 of t, "-" for 0. */
 static void iso(char *out, size_t n, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !gmtime_r(&tt, &tm)) {
-		snprintf(out, n, "-");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rag_format_utc(out, n, (long long)t);
 }
 
 /* users_list() callback: one tab-separated line. */

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "policy.h"
 #include "responder.h"
 
 /* See daemon.h. */
@@ -72,17 +73,7 @@ int ragd_load(const char *path, bool explicit_path, bool check_only,
 		return -ENOMEM;
 	}
 	rag_config_init(c);
-	r = rag_config_load(c, path, errs);
-	*from_file = r != -ENOENT;
-	if (r == -ENOENT) {
-		if (explicit_path) {
-			rag_conf_error(errs, "%s: %s", path, strerror(ENOENT));
-		} else {
-			/* no file at all: embedded defaults (finalized like a file) */
-			rag_config_init(c);
-			rag_config_parse(c, (const uint8_t *)"", 0, "(embedded defaults)", errs);
-		}
-	}
+	rag_config_load_or_defaults(c, path, explicit_path, from_file, errs);
 	if (errs->n + errs->dropped > before)
 		goto fail;
 	if (rag_config_resolve_id(c) < 0) {
@@ -319,7 +310,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	}
 	free(errs);
 	banner(&d);
-	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 ||
+	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 || ragd_policy_open(&d) < 0 ||
 	    ctl_listen(&d, d.cfg->control_socket) < 0)
 		goto out;
 	ragd_acl_open(&d);	/* failure logged: no CHILD SA is installed then */
@@ -380,6 +371,7 @@ out:
 		close(d.sigfd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	ragd_policy_close(&d);
 	ragd_stores_close(&d);	/* flushes queued log rows */
 	rag_pki_free(&d.pki);
 	free(d.cfg);

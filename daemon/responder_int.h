@@ -124,7 +124,11 @@ void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up);
 
 /* responder_kern.c */
 void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i);
-/* ESP byte counters of sa's installed CHILD SAs */
+/* the peer's addresses / encapsulation changed (MOBIKE, NAT): move slot
+ * i's kernel SAs and policies in place; 0 or -errno (sa->kern_error) */
+int child_kern_move(struct rag_resp *r, struct rag_sa *sa, int i);
+/* ESP byte counters of sa's installed CHILD SAs (out may be NULL: only
+ * the inbound ones are queried) */
 void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out);
 unsigned int children_sync(struct rag_resp *r, struct rag_sa *sa, int created, int rekeyed);
 

@@ -307,6 +307,106 @@ static int rec_add_group(struct user_rec *r, const char *g)
 	return 0;
 }
 
+/* A group: id and name (users_reload_groups). */
+struct group_name {
+	int64_t id;
+	char name[USERS_NAME_MAX + 1];
+};
+
+/* bsearch: group by id. */
+static int cmp_group_id(const void *key, const void *g)
+{
+	int64_t a = *(const int64_t *)key, b = ((const struct group_name *)g)->id;
+
+	return a < b ? -1 : a > b;
+}
+
+/* See users.h.  The memberships are read without the lock (group names
+ * once, then id pairs), then swapped into the cache under it. */
+int users_reload_groups(struct users *u, char *err, size_t errlen)
+{
+	struct group_name *g = NULL;
+	int64_t (*pairs)[2] = NULL;
+	size_t ng = 0, gcap = 0, np = 0, pcap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(u->db, "SELECT id, name FROM user_group ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto sqlerr;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ng == gcap) {
+			struct group_name *ngp = realloc(g, (gcap ? gcap * 2 : 64) * sizeof(*g));
+
+			if (!ngp) {
+				r = -ENOMEM;
+				break;
+			}
+			g = ngp;
+			gcap = gcap ? gcap * 2 : 64;
+		}
+		g[ng].id = sqlite3_column_int64(st, 0);
+		snprintf(g[ng].name, sizeof(g[ng].name), "%s", sqlite3_column_text(st, 1));
+		ng++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == 0 && rc != SQLITE_DONE)
+		goto sqlerr;
+	/* pairs in group-name order: each user's list comes out sorted */
+	if (r == 0 && sqlite3_prepare_v2(u->db, "SELECT m.user_id, m.group_id FROM "
+					 "user_group_member m JOIN user_group g ON "
+					 "g.id = m.group_id ORDER BY g.name", -1, &st,
+					 NULL) != SQLITE_OK)
+		goto sqlerr;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (np == pcap) {
+			int64_t (*npp)[2] = realloc(pairs, (pcap ? pcap * 2 : 256) * sizeof(*pairs));
+
+			if (!npp) {
+				r = -ENOMEM;
+				break;
+			}
+			pairs = npp;
+			pcap = pcap ? pcap * 2 : 256;
+		}
+		pairs[np][0] = sqlite3_column_int64(st, 0);
+		pairs[np][1] = sqlite3_column_int64(st, 1);
+		np++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == 0 && rc != SQLITE_DONE)
+		goto sqlerr;
+	if (r == 0) {
+		pthread_rwlock_wrlock(&u->lock);
+		for (size_t i = 0; i < u->n; i++) {
+			free(u->recs[i]->groups);
+			u->recs[i]->groups = NULL;
+		}
+		for (size_t i = 0; i < np && r == 0; i++) {
+			struct user_rec *rec = find_id(u, pairs[i][0]);
+			const struct group_name *gn = bsearch(&pairs[i][1], g, ng, sizeof(*g),
+							      cmp_group_id);
+
+			if (rec && gn && rec_add_group(rec, gn->name) < 0)
+				r = -ENOMEM;
+		}
+		pthread_rwlock_unlock(&u->lock);
+	}
+	free(g);
+	free(pairs);
+	if (r == -ENOMEM)
+		rag_seterr(err, errlen, "rag.db: out of memory loading groups");
+	return r;
+sqlerr:
+	rag_seterr(err, errlen, "rag.db: loading groups: %s", sqlite3_errmsg(u->db));
+	sqlite3_finalize(st);
+	free(g);
+	free(pairs);
+	return -EIO;
+}
+
 /* Load every user from rag.db into the (empty) cache; counts sealed values
  * that do not open into *bad and those present into *sealed. */
 static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, size_t errlen)
@@ -314,9 +414,6 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 	static const char q_users[] =
 		"SELECT id, name, cert_subject, nt_hash, psk, locked, locked_until, "
 		"failed_count, created, updated FROM users";
-	static const char q_groups[] =
-		"SELECT m.user_id, g.name FROM user_group_member m "
-		"JOIN user_group g ON g.id = m.group_id ORDER BY g.name";
 	sqlite3_stmt *st = NULL;
 	int rc, r = 0;
 
@@ -378,20 +475,7 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 			rag_seterr(err, errlen, "rag.db: out of memory loading users");
 		return r;
 	}
-	if (sqlite3_prepare_v2(u->db, q_groups, -1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct user_rec *rec = find_id(u, sqlite3_column_int64(st, 0));
-		const char *g = (const char *)sqlite3_column_text(st, 1);
-
-		if (rec && g && rec_add_group(rec, g) < 0) {
-			sqlite3_finalize(st);
-			rag_seterr(err, errlen, "rag.db: out of memory loading groups");
-			return -ENOMEM;
-		}
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return users_reload_groups(u, err, errlen);
 sqlerr:
 	rag_seterr(err, errlen, "rag.db: loading users: %s", sqlite3_errmsg(u->db));
 	sqlite3_finalize(st);
@@ -642,6 +726,7 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state)
 {
 	struct user_rec *r;
+	int locked = 0;
 
 	pthread_rwlock_wrlock(&u->lock);
 	r = find_id(u, id);
@@ -660,13 +745,14 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		if (u->threshold && r->failed >= u->threshold) {
 			r->locked_until = now + (int64_t)u->lockout_time;
 			r->failed = 0;	/* counting restarts when the lockout ends */
+			locked = 1;
 		}
 		queue_counters(u, r);
 	}
 	if (state)
 		*state = rec_state(r, now);
 	pthread_rwlock_unlock(&u->lock);
-	return 0;
+	return locked;
 }
 
 /* ---- administration ---------------------------------------------------------- */
@@ -829,9 +915,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		sqlite3_finalize(st);
 		st = NULL;
 		if (rc == SQLITE_DONE) {
-			rag_seterr(err, errlen, "group '%s' does not exist (groups are created with "
-			       "'rag-ctl group add', which arrives with the access-policy "
-			       "milestone)", groups[i]);
+			rag_seterr(err, errlen, "group '%s' does not exist (create it with "
+			       "'rag-ctl group add %s')", groups[i], groups[i]);
 			r = -ENOENT;
 			goto rollback;
 		}

@@ -22,10 +22,11 @@
  * authentications in a row, for lockout-time.  Counters change in the cache
  * at once and are persisted by a writer thread (store.h) in order.
  *
- * Groups: group names live in rag.db's groups table, membership in
- * user_groups (schema/rag/002_groups.sql); the access-policy milestone adds
- * `rag-ctl group add/del/member`.  Until then `user add --group G` is
- * refused for a group that does not exist, naming it.
+ * Groups: group names live in rag.db's user_group table, membership in
+ * user_group_member (schema/rag/002_groups.sql); `rag-ctl group ...`
+ * (ctl_policy.c, policy_db.h) changes them and then calls
+ * users_reload_groups().  `user add --group G` is refused for a group that
+ * does not exist, naming it.
  */
 #ifndef RAG_USERS_H
 #define RAG_USERS_H
@@ -119,9 +120,11 @@ void users_entry_free(struct users_entry *e);
 
 /*
  * Record an authentication outcome of user id at now: success resets the
- * failure count; a failure counts and, at the threshold, locks the user out
- * for lockout-time.  *state (may be NULL) gets the state afterwards.
- * 0 or -ENOENT.
+ * failure count; a failure of an active user counts and, at the threshold,
+ * locks the user out for lockout-time (failures while locked do not count
+ * and do not extend the lockout).  *state (may be NULL) gets the state
+ * afterwards.  Returns 1 when this failure started a lockout (the caller
+ * logs the lock once), 0 otherwise, or -ENOENT.
  */
 int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state);
@@ -151,6 +154,10 @@ int users_lock(struct users *u, const char *name, bool lock, int64_t now, char *
  * read-locked meanwhile, so fn must not call back into u.  Returns count. */
 size_t users_list(struct users *u, int64_t now,
 		  void (*fn)(void *arg, const struct users_entry *e), void *arg);
+
+/* Re-read every user's group names from rag.db into the cache (after
+ * `rag-ctl group ...` changed memberships).  0 or a negative errno. */
+int users_reload_groups(struct users *u, char *err, size_t errlen);
 
 /* Number of users. */
 size_t users_count(struct users *u);

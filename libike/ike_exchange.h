@@ -105,6 +105,9 @@ enum ike_auth_fail {
 	IKE_AF_PROTOCOL,	/* malformed / unexpected EAP, TLS failure,
 				 * too many rounds or too much data */
 	IKE_AF_INTERNAL,	/* resource or callback failure */
+	IKE_AF_PEER_ABORT,	/* the initiator gave up during IKE_AUTH
+				 * (INFORMATIONAL with an error notify or a
+				 * Delete, 2.21.2) before we found a reason */
 };
 
 /* The client certificate seen (EAP-TLS or certificate AUTH). */
@@ -121,7 +124,11 @@ struct ike_peer_cert_info {
  * kept for the SA's life (also after a failure, for the auth log). */
 struct ike_auth_info {
 	uint8_t method;		/* enum ike_peer_method, IKE_PM_NONE until known */
-	uint8_t fail;		/* enum ike_auth_fail, IKE_AF_NONE on success */
+	uint8_t fail;		/* enum ike_auth_fail, IKE_AF_NONE on success;
+				 * set as soon as the failure is known: for
+				 * EAP-MSCHAPv2 when the Failure request goes
+				 * out, while the SA is still INIT_DONE
+				 * awaiting the client's last word */
 	/* the authenticated user: EAP-MSCHAPv2 name without "DOMAIN\"
 	 * (falling back to the EAP identity, then the IKE ID); EAP-TLS: the
 	 * EAP identity or, when empty, the IKE ID; empty for PSK / pubkey
@@ -283,6 +290,7 @@ enum ike_pend_kind {
 	IKE_PEND_CHILD_NEW, IKE_PEND_CHILD_REKEY, IKE_PEND_IKE_REKEY,
 	IKE_PEND_DELETE_CHILD, IKE_PEND_DELETE_IKE, IKE_PEND_LIVENESS,
 	IKE_PEND_UPDATE_ADDR,	/* engine-net: RFC 4555 UPDATE_SA_ADDRESSES */
+	IKE_PEND_AUTH_FAILED,	/* initiator: N(AUTHENTICATION_FAILED), 2.21.2 */
 };
 
 struct ike_pending {
@@ -436,6 +444,24 @@ int ike_rekey_ike_build(struct ike_sa *sa, struct ike_buf *out);
  * of the IKE SA (idx < 0), or an empty liveness check (ike_exch_liveness_build). */
 int ike_exch_delete_build(struct ike_sa *sa, int idx, struct ike_buf *out);
 int ike_exch_liveness_build(struct ike_sa *sa, struct ike_buf *out);
+
+/*
+ * Initiator giving up during IKE_AUTH (2.21.2: "... the initiator ... sends
+ * an INFORMATIONAL message with AUTHENTICATION_FAILED"): an INFORMATIONAL
+ * request with N(AUTHENTICATION_FAILED), sent between EAP rounds (state
+ * INIT_DONE after a response with res->auth_continue) or on an ESTABLISHED
+ * SA whose responder we do not accept.  Its response marks the SA FAILED.
+ * strongSwan sends this instead of acknowledging an MSCHAPv2 Failure.
+ * -EINVAL for a responder or another state, -EBUSY as the other builders.
+ *
+ * The responder side: while IKE_AUTH with EAP is in progress, an
+ * INFORMATIONAL request carrying an error notify or a Delete of the IKE SA
+ * is answered with an empty INFORMATIONAL and FAILS the SA
+ * (sa->auth.fail keeps the reason already found, e.g. a bad password,
+ * else IKE_AF_PEER_ABORT); other INFORMATIONAL requests are answered and
+ * IKE_AUTH goes on.
+ */
+int ike_exch_auth_failed_build(struct ike_sa *sa, struct ike_buf *out);
 
 /* ---- Receiving ------------------------------------------------------------------ */
 

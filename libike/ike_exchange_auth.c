@@ -62,6 +62,7 @@ const char *ike_auth_fail_name(unsigned int f)
 	case IKE_AF_PEER_ID: return "IDr not ours";
 	case IKE_AF_PROTOCOL: return "protocol error";
 	case IKE_AF_INTERNAL: return "internal error";
+	case IKE_AF_PEER_ABORT: return "abandoned by the client";
 	default: return "unknown";
 	}
 }

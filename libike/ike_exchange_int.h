@@ -200,5 +200,10 @@ int exch_info_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		      struct ike_exch_result *res);
 int exch_info_response(struct ike_sa *sa, const struct ike_chain *in,
 		       struct ike_exch_result *res);
+/* Responder: an INFORMATIONAL request while IKE_AUTH with EAP runs (see
+ * ike_exch_auth_failed_build() in ike_exchange.h); 1 or -EILSEQ. */
+int exch_info_in_auth(struct ike_sa *sa, const struct ike_msg_view *v,
+		      const struct ike_chain *in, struct ike_buf *out,
+		      struct ike_exch_result *res);
 
 #endif

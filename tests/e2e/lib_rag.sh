@@ -3,8 +3,9 @@
 #     . "${RAG_E2E_LIB:-$(dirname "$0")/lib.sh}"
 #     . "$(dirname "${RAG_E2E_LIB:-$0}")/lib_rag.sh"
 #
-#   gateway     gw_setup, gw_start, gw_stop, gw_user_add, gw_ctl, gw_trust,
-#               gw_sa_list_has, gw_conn_log_has, gw_has_ike_sa
+#   gateway     gw_setup, gw_start, gw_stop, gw_user_add, gw_user_add_psk,
+#               gw_ctl, gw_trust, gw_sa_list_has, gw_conn_log_has, gw_log_has,
+#               gw_log_count, gw_has_ike_sa
 #   client      cl_profile, cl_conf, cl_start, cl_initiate, cl_terminate
 #   kernel      xf_algs, xf_count, xf_policies
 #   scenario    rag_scenario_begin, rag_connect_and_ping, rag_disconnect_clean
@@ -345,6 +346,50 @@ gw_conn_log_has() {
 	[ "$(sqlite3 "$GW_DIR/state/logs.db" \
 		"SELECT count(*) FROM connection WHERE event = '$ev' AND ('$user' = '' OR user = '$user')" \
 		2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
+# gw_log_has TYPE FIELD VALUE [USER [REASON]]: the log TYPE (connection,
+# auth) holds ONE row whose FIELD (event / result) is VALUE, for USER when
+# given, whose reason contains REASON when given.  Read like
+# gw_conn_log_has: `rag-ctl --json log search`, or logs.db while that
+# command answers "not implemented yet".
+gw_log_has() {
+	local type=$1 field=$2 val=$3 user=${4:-} reason=${5:-} out args=()
+	[ -n "$user" ] && args=(--user "$user")
+	if out=$(gw_ctl --json log search --type "$type" "${args[@]}" 2>&1); then
+		printf '%s' "$out" | python3 -c '
+import json, sys
+f, v, u, r = sys.argv[1:5]
+rows = json.load(sys.stdin)
+sys.exit(0 if any(str(x.get(f)) == v and (not u or x.get("user") == u) and
+                  r in str(x.get("reason") or "") for x in rows) else 1)' \
+			"$field" "$val" "$user" "$reason"
+		return
+	fi
+	printf '%s' "$out" | grep -q 'not implemented' || return 1
+	local sq="'"
+	[ "$(sqlite3 "$GW_DIR/state/logs.db" \
+		"SELECT count(*) FROM $type WHERE $field = '${val//$sq/$sq$sq}' AND
+		 ('${user//$sq/$sq$sq}' = '' OR user = '${user//$sq/$sq$sq}') AND
+		 instr(coalesce(reason, ''), '${reason//$sq/$sq$sq}') > 0" 2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
+# gw_log_count TYPE FIELD VALUE [USER]: how many such rows (logs.db, or the
+# JSON of `rag-ctl log search` once it answers).
+gw_log_count() {
+	local type=$1 field=$2 val=$3 user=${4:-} out args=() sq="'"
+	[ -n "$user" ] && args=(--user "$user")
+	if out=$(gw_ctl --json log search --type "$type" "${args[@]}" 2>&1); then
+		printf '%s' "$out" | python3 -c '
+import json, sys
+f, v, u = sys.argv[1:4]
+print(sum(1 for x in json.load(sys.stdin)
+          if str(x.get(f)) == v and (not u or x.get("user") == u)))' "$field" "$val" "$user"
+		return
+	fi
+	sqlite3 "$GW_DIR/state/logs.db" \
+		"SELECT count(*) FROM $type WHERE $field = '${val//$sq/$sq$sq}' AND
+		 ('${user//$sq/$sq$sq}' = '' OR user = '${user//$sq/$sq$sq}')" 2>/dev/null || echo 0
 }
 
 # gw_no_ike_sa: the gateway holds no IKE SA.

@@ -5,8 +5,10 @@
  *   EAP-MSCHAPv2 (draft-kamath-pppext-eap-mschapv2, RFC 2759): with and
  *     without the EAP-Identity round, "DOMAIN\user" names, an empty
  *     identity falling back to the IKE ID, wrong password (MSCHAPv2 Failure
- *     request, then EAP-Failure + AUTHENTICATION_FAILED), unknown and
- *     locked users, a Nak switching methods; across several IKE suites.
+ *     request, then EAP-Failure + AUTHENTICATION_FAILED, or the client's
+ *     INFORMATIONAL AUTHENTICATION_FAILED mid-EAP as strongSwan sends it),
+ *     unknown and locked users, a Nak switching methods; across several
+ *     IKE suites.
  *   EAP-TLS (RFC 5216 / RFC 9190): TLS 1.3 and TLS 1.2, a client
  *     certificate from another CA, an expired one; the MSK checked against
  *     an independent computation (TLS-PRF for 1.2, HKDF exporter for 1.3)
@@ -386,6 +388,7 @@ struct peek {
 	size_t pkt_len;
 	uint16_t notify;
 	bool has_auth, has_sa, has_cp, has_idr, has_cert;
+	bool has_mobike;	/* N(MOBIKE_SUPPORTED) */
 };
 
 static void peek(const struct ike_sa *i, const struct ike_buf *msg,
@@ -419,6 +422,9 @@ static void peek(const struct ike_sa *i, const struct ike_buf *msg,
 			if (ike_notify_parse(pl->body, pl->len, &n) == 0 &&
 			    n.type < 16384)
 				p->notify = n.type;
+			else if (ike_notify_parse(pl->body, pl->len, &n) == 0 &&
+				 n.type == IKE_N_MOBIKE_SUPPORTED)
+				p->has_mobike = true;
 			break;
 		case IKE_PL_AUTH: p->has_auth = true; break;
 		case IKE_PL_SA: p->has_sa = true; break;
@@ -534,6 +540,40 @@ static void test_mschap_identity(const struct suite *s)
 	run_free(&x);
 }
 
+/*
+ * RFC 4555 3.1 with EAP: the gateway's MOBIKE_SUPPORTED goes in the
+ * IKE_AUTH response that establishes the SA (AUTH, SAr2, TS), not in the
+ * first one (IDr, CERT, AUTH, EAP): strongSwan initiators read it only
+ * from the last response and otherwise reauthenticate on an address
+ * change instead of sending UPDATE_SA_ADDRESSES (3.5).
+ */
+static void test_mobike_eap(void)
+{
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct run x;
+	struct peek pk;
+
+	fprintf(stderr, "MOBIKE_SUPPORTED in the final IKE_AUTH response\n");
+	use_suite(&suites[0]);
+	resp_cfg(&cr);
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
+	cr.mobike = ci.mobike = true;
+	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
+	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
+	run(i, r, &x);
+	check_established(i, r, &x);
+	CHECK(r->peer_mobike && r->mobike);
+	CHECK(i->peer_mobike && i->mobike);
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_sa && pk.has_mobike);
+	peek(i, &x.prev_resp, &pk);
+	CHECK(pk.has_eap && !pk.has_mobike);
+	ike_sa_free(i);
+	ike_sa_free(r);
+	run_free(&x);
+}
+
 /* No Identity round; "DOMAIN\user" is looked up as "user" (RFC 2759 4). */
 static void test_mschap_domain(void)
 {
@@ -634,6 +674,90 @@ static void test_mschap_fail(const char *user, const char *pw, uint8_t want,
 	ike_sa_free(i);
 	ike_sa_free(r);
 	run_free(&x);
+}
+
+/*
+ * strongSwan after a wrong password (observed with charon 5.9): no
+ * acknowledgement of the MSCHAPv2 Failure request, but "INFORMATIONAL
+ * request N [ N(AUTH_FAILED) ]" while IKE_AUTH is still in progress (RFC
+ * 7296 2.21.2: the initiator "... sends an INFORMATIONAL message with
+ * AUTHENTICATION_FAILED").  The responder knows the reason as soon as the
+ * Failure request goes out (the caller logs it then), answers the
+ * INFORMATIONAL (1.4) and fails the SA.  With pw NULL the client gives up
+ * right after the responder's first IKE_AUTH response: no reason of ours,
+ * IKE_AF_PEER_ABORT.
+ */
+static void test_mschap_fail_informational(const char *pw, uint8_t want)
+{
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct ike_buf m, resp, resp2;
+	struct ike_exch_result qa, sa;
+	struct peek pk;
+	struct ike_mschap_result mr;
+	int k, rc = 0;
+
+	fprintf(stderr, "client gives up with INFORMATIONAL AUTHENTICATION_FAILED: %s\n",
+		ike_auth_fail_name(want));
+	use_suite(&suites[0]);
+	resp_cfg(&cr);
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", pw ? pw : "unused");
+	ike_buf_init(&m);
+	ike_buf_init(&resp);
+	ike_buf_init(&resp2);
+	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
+	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
+	/* a responder never sends it; nothing to give up before IKE_AUTH */
+	CHECK_INT(ike_exch_auth_failed_build(r, &m), -EINVAL);
+	CHECK_INT(ike_sa_init_build(i, &m), 0);
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+	CHECK_INT(ike_sa_handle_response(i, resp.data, resp.len, &sa), 0);
+	CHECK_INT(ike_exch_auth_failed_build(i, &m), -EINVAL);
+	/* EAP rounds until the responder has decided (Failure request out) */
+	for (k = 0; k < (pw ? 10 : 1); k++) {
+		CHECK_INT(ike_sa_auth_build(i, &m), 0);
+		CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+		rc = ike_sa_handle_response(i, resp.data, resp.len, &sa);
+		CHECK_INT(rc, -EAGAIN);
+		if (r->auth.fail || rc != -EAGAIN)
+			break;
+	}
+	CHECK_INT(r->auth.fail, pw ? want : IKE_AF_NONE);
+	CHECK_INT(r->state, IKE_ST_INIT_DONE);	/* awaiting the client's word */
+	CHECK(r->eap != NULL);
+	CHECK_INT(qa.notify, 0);
+	if (pw) {
+		peek(i, &resp, &pk);
+		CHECK(pk.has_eap && pk.eap.code == EAP_REQUEST &&
+		      pk.eap.type == EAP_TYPE_MSCHAPV2);
+		CHECK_INT(ike_mschap_parse_result(pk.pkt, pk.pkt_len, &mr), 0);
+		CHECK_INT(mr.opcode, MSCHAP_OP_FAILURE);
+	}
+	/* the client gives up instead of answering */
+	CHECK_INT(ike_exch_auth_failed_build(i, &m), 0);
+	CHECK_INT(ike_exch_auth_failed_build(i, &resp2), -EBUSY);
+	CHECK_INT(ike_sa_auth_build(i, &resp2), -EBUSY);
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+	CHECK_INT(r->state, IKE_ST_FAILED);
+	CHECK_INT(r->auth.fail, want);
+	CHECK(r->eap == NULL);
+	CHECK(!qa.established);
+	/* 1.4: the answer is an (empty) INFORMATIONAL response */
+	CHECK(resp.len >= 28 && resp.data[18] == INFORMATIONAL &&
+	      (resp.data[19] & IKE_FLAG_RESPONSE));
+	peek(i, &resp, &pk);
+	CHECK(!pk.has_eap && !pk.has_auth && pk.notify == 0);
+	/* 2.1: a retransmission gets the same answer */
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp2, &qa), 1);
+	CHECK(resp2.len == resp.len && !memcmp(resp2.data, resp.data, resp.len));
+	CHECK_INT(ike_sa_handle_response(i, resp.data, resp.len, &sa), 0);
+	CHECK_INT(i->state, IKE_ST_FAILED);
+	CHECK(i->eap == NULL);
+	ike_sa_free(i);
+	ike_sa_free(r);
+	ike_buf_free(&m);
+	ike_buf_free(&resp);
+	ike_buf_free(&resp2);
 }
 
 /* RFC 3748 5.3.1: the responder offers EAP-TLS first, the client Naks
@@ -1309,6 +1433,7 @@ int main(void)
 	for (size_t k = 0; k < sizeof(suites) / sizeof(suites[0]); k++)
 		test_mschap_identity(&suites[k]);
 	test_mschap_domain();
+	test_mobike_eap();
 	test_mschap_empty_identity();
 	test_mschap_fail("alice", "wrong password", IKE_AF_BAD_PASSWORD,
 			 MSCHAP_E_AUTHENTICATION_FAILURE);
@@ -1316,6 +1441,8 @@ int main(void)
 			 MSCHAP_E_AUTHENTICATION_FAILURE);
 	test_mschap_fail("bob", "bob's password", IKE_AF_LOCKED,
 			 MSCHAP_E_ACCT_DISABLED);
+	test_mschap_fail_informational("wrong password", IKE_AF_BAD_PASSWORD);
+	test_mschap_fail_informational(NULL, IKE_AF_PEER_ABORT);
 	test_nak();
 	test_tls_parse();
 	test_tls_unit(cli_tls, TLS1_3_VERSION);

@@ -469,8 +469,10 @@ static void test_lockout(void)
 	CHECK_INT(users_auth_result(u, id, true, now, &st), 0);	/* success resets */
 	CHECK_INT(users_lookup(u, "bob", 3, now, false, &e), 0);
 	CHECK_INT(e.failed, 0);
+	/* the failure that reaches the threshold says so (the caller logs
+	 * the lock once: issue 4, "the lock itself appears in the auth log") */
 	for (int i = 0; i < 3; i++)
-		CHECK_INT(users_auth_result(u, id, false, now + i, &st), 0);
+		CHECK_INT(users_auth_result(u, id, false, now + i, &st), i == 2);
 	CHECK_INT(st, USERS_LOCKED_OUT);	/* at the threshold */
 	CHECK_INT(users_lookup(u, "bob", 3, now + 30, false, &e), 0);
 	CHECK_INT(e.state, USERS_LOCKED_OUT);
@@ -481,6 +483,26 @@ static void test_lockout(void)
 	CHECK_INT(e.locked_until, now + 62);
 	CHECK_INT(users_lookup(u, "bob", 3, now + 63, false, &e), 0);
 	CHECK_INT(e.state, USERS_ACTIVE);	/* expired */
+	CHECK_INT(e.failed, 0);			/* counting starts afresh */
+	CHECK_INT(users_auth_result(u, id, false, now + 63, &st), 0);
+	CHECK_INT(st, USERS_ACTIVE);
+	CHECK_INT(users_auth_result(u, id, true, now + 64, &st), 0);
+	/* an administrator lock: failures do not count, unlock clears */
+	CHECK_INT(users_lock(u, "bob", true, now + 64, err, sizeof(err)), 0);
+	CHECK_INT(users_auth_result(u, id, false, now + 64, &st), 0);
+	CHECK_INT(st, USERS_LOCKED);
+	CHECK_INT(users_lookup(u, "bob", 3, now + 64, false, &e), 0);
+	CHECK_INT(e.failed, 0);
+	CHECK_INT(users_lock(u, "bob", false, now + 64, err, sizeof(err)), 0);
+	/* `user unlock` ends an automatic lockout before its time */
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(users_auth_result(u, id, false, now + 65, &st), i == 2);
+	CHECK_INT(users_lookup(u, "bob", 3, now + 66, false, &e), 0);
+	CHECK_INT(e.state, USERS_LOCKED_OUT);
+	CHECK_INT(users_lock(u, "bob", false, now + 66, err, sizeof(err)), 0);
+	CHECK_INT(users_lookup(u, "bob", 3, now + 66, false, &e), 0);
+	CHECK_INT(e.state, USERS_ACTIVE);
+	CHECK_INT(e.locked_until, 0);
 	CHECK_INT(users_auth_result(u, 999999, false, now, &st), -ENOENT);
 
 	/* persisted by the writer: a restart still sees the lockout */
