@@ -105,6 +105,12 @@ static void poll_counters(struct ragd *d)
 		log_warn("acl: %s", a->err);
 }
 
+/* The policy changed (ragd_policy_subscribe). */
+static void on_policy(void *arg, const struct pol_snapshot *s)
+{
+	ragd_acl_policy(arg, s);
+}
+
 /* See acl.h. */
 int ragd_acl_open(struct ragd *d)
 {
@@ -136,6 +142,9 @@ int ragd_acl_open(struct ragd *d)
 	}
 	if (leftover)
 		log_notice("nftables: removed a table inet %s left by an earlier run", RAG_NFT_TABLE);
+	/* the current policy now, every change later */
+	if (ragd_policy_subscribe(d, on_policy, d) < 0)
+		log_err("access policy: cannot follow policy changes (too many subscribers)");
 	rc = rag_nflog_open(&a->nflog, RAG_NFT_NFLOG_GROUP, RAG_NFT_SNAPLEN, a->err,
 			    sizeof(a->err));
 	if (rc < 0) {
@@ -175,6 +184,7 @@ void ragd_acl_close(struct ragd *d)
 		rag_nflog_close(a->nflog);
 	}
 	if (a->nft) {
+		ragd_policy_unsubscribe(d, on_policy, d);
 		poll_counters(d);
 		rag_nft_close(a->nft);	/* the table goes (INTERFACES.md: SIGTERM) */
 		log_info("nftables table inet %s removed", RAG_NFT_TABLE);
