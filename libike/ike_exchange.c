@@ -258,6 +258,10 @@ int exch_sa_clone_empty(const struct ike_sa *old, bool initiator,
 	sa->peer_mobike = old->peer_mobike;	/* RFC 4555: kept over a rekey */
 	sa->mobike = old->mobike;
 	sa->auth = old->auth;	/* the rekeyed SA keeps who authenticated */
+	sa->have_own_local = old->have_own_local;	/* ... and its selectors */
+	sa->have_own_remote = old->have_own_remote;
+	sa->own_local = old->own_local;
+	sa->own_remote = old->own_remote;
 	*out = sa;
 	return 0;
 }
@@ -360,6 +364,7 @@ void ike_sa_free(struct ike_sa *sa)
 		exch_child_release(sa, i);
 	exch_pend_clear(&sa->pend);
 	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
+	ike_key_free(&sa->reply_psk);
 	ike_dh_free(sa->dh);
 	ike_sa_keys_free(&sa->keys);
 	ike_buf_free(&sa->init_req);

@@ -214,6 +214,12 @@ struct ike_exch_cfg {
 	 * 0 = only peer_auth (PSK or SIG).  Certificate AUTH is checked
 	 * against trust, PSK against peer_psk or psk_lookup(). */
 	uint32_t methods;
+	/* Responder: answer an initiator that authenticated with a shared
+	 * key (method 2) with AUTH by the same key, and no CERT (what
+	 * NetworkManager-strongswan, iOS and Android expect in their PSK
+	 * modes: RFC 7296 2.15 lets each side choose its method); false =
+	 * always our cfg->auth */
+	bool psk_reply;
 	bool eap_identity_round;	/* responder: EAP-Identity first (Windows) */
 	uint8_t eap_first;		/* responder: EAP_TYPE_MSCHAPV2 / _TLS to
 					 * offer first; 0 = MSCHAPv2 when allowed */
@@ -240,6 +246,18 @@ struct ike_exch_cfg {
 	 */
 	int (*cp_assign)(void *arg, const struct ike_sa *sa,
 			 struct ike_cp_reply *out);
+	/*
+	 * Responder: the selectors this peer may reach, i.e. what TSr is
+	 * narrowed to (2.9) instead of ts_local (a per-user split tunnel).
+	 * Called once per IKE SA when the peer is authenticated, after
+	 * cp_assign and before the first CHILD SA; the result stays with the
+	 * IKE SA (and the SAs that rekey it) for every later CHILD SA.
+	 * Returns 0 with *out filled (out->n = 0 .. IKE_MAX_TS valid
+	 * selectors; 0 means nothing is reachable: TS_UNACCEPTABLE), any
+	 * negative value = use ts_local.  NULL = ts_local for everyone.
+	 */
+	int (*ts_local_for)(void *arg, const struct ike_sa *sa,
+			    struct ike_ts_list *out);
 	void *auth_arg;			/* first argument of the callbacks */
 	/* MD4/DES context (ike_mschap.h) for MSCHAPv2, both roles */
 	const struct ike_mschap_ctx *mschap;
@@ -330,6 +348,9 @@ struct ike_sa {
 	uint8_t peer_id[IKE_EXCH_MAX_ID];
 	size_t peer_id_len;
 	uint8_t peer_auth_method;	/* AUTH method the peer used */
+	struct ike_key reply_psk;	/* responder with cfg->psk_reply: the
+					 * initiator's verified key, for our AUTH;
+					 * wiped once IKE_AUTH is over */
 	uint8_t peer_auth_hash;		/* signatures: enum ike_hash_alg used */
 	bool peer_auth_pss;		/* signatures: RSASSA-PSS */
 	bool cp_have_ip4;		/* initiator: address assigned by CP */
@@ -358,6 +379,14 @@ struct ike_sa {
 	 * authenticated (responder) */
 	struct ike_eap_state *eap;
 	struct ike_auth_info auth;
+
+	/* Responder: the selectors fixed for this peer in IKE_AUTH, used by
+	 * every later CHILD SA (and kept over IKE rekeys): TSr from
+	 * cfg->ts_local_for, TSi = the addresses CP assigned (so a second
+	 * CHILD SA cannot claim another client's address).  When not set,
+	 * cfg->ts_local / cfg->ts_remote apply. */
+	bool have_own_local, have_own_remote;
+	struct ike_ts_list own_local, own_remote;
 };
 
 /* What a handler did (all fields set on every call). */
