@@ -777,19 +777,22 @@ static int verify_archive(struct archive *a, int open_rc, const uint8_t pk[LOGSI
 {
 	struct verify *v = calloc(1, sizeof(*v));
 	int r;
+
 	if (!v || !(v->manifest = malloc(BUNDLE_MAX_MANIFEST))) {
 		free(v);
+		inflateEnd(&gz->z);
+		free(gz->out);
 		rep(arg, "out of memory");
 		return -ENOMEM;
 	}
 	v->rep = rep;
 	v->arg = arg;
+	gz_finish(gz, v);	/* frees gz */
 	if (open_rc != ARCHIVE_OK) {
 		problem(v, "bundle: cannot open (%s)", archive_error_string(a) ?
 			archive_error_string(a) : "unknown error");
 		r = -EIO;
 	} else {
-		gz_finish(gz, v);
 		read_members(a, v, max_member);
 		r = verify_finish(v, pk);
 	}

@@ -329,10 +329,16 @@ static void members_of(void *arg, const struct pol_db_group *g)
 	snprintf(buf, 2048, "%s", g->members && g->members[0] ? g->members : "(empty)");
 }
 
-/* Parse the members tok[0..n) of family f (n <= POL_CMD_MEMBERS_MAX). */
+/* Parse the members tok[0..n) of family f into hosts / svcs (room for
+ * POL_CMD_MEMBERS_MAX). */
 static int parse_members(enum pol_family f, char **tok, size_t n, struct pol_prefix *hosts,
 			 struct pol_service *svcs, char *err, size_t errlen)
 {
+	if (n > POL_CMD_MEMBERS_MAX) {
+		rag_seterr(err, errlen, "%zu members in one command; at most %d", n,
+			   POL_CMD_MEMBERS_MAX);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int r = f == POL_FAM_HOST ? pol_parse_prefix(tok[i], &hosts[i], err, errlen) :
 			pol_parse_service(tok[i], &svcs[i], err, errlen);

@@ -714,19 +714,34 @@ static void widen(struct blk *b, size_t *n, size_t max, unsigned int w, struct i
 	}
 }
 
+/* Append p to iv[*n] as an interval of a W-bit space. */
+static void add_ival(struct ival *iv, size_t *n, const struct pol_prefix *p, unsigned int w)
+{
+	struct blk x;
+
+	x.start = 0;
+	for (size_t j = 0; j < w / 8; j++)
+		x.start = (x.start << 8) | p->addr[j];
+	x.len = p->len;
+	iv[*n].lo = x.start;
+	iv[*n].hi = blk_end(&x, w);
+	(*n)++;
+}
+
 /* See policy.h. */
 size_t pol_user_dests(const struct pol_snapshot *s, const char *user, int family,
+		      const struct pol_prefix *extra, size_t nextra,
 		      struct pol_prefix *out, size_t max)
 {
 	const struct pol_user *u = user ? pol_find_user(s, user) : NULL;
 	unsigned int w = family == AF_INET ? 32 : 128;
-	size_t nbytes = w / 8, n = 0, cap, nb;
+	size_t nbytes = w / 8, n = nextra, cap, nb;
 	struct ival *iv;
 	struct blk *b;
 
-	if (!u || !max || (family != AF_INET && family != AF_INET6))
+	if (!max || (family != AF_INET && family != AF_INET6))
 		return 0;
-	for (size_t i = 0; i < s->nrules; i++)
+	for (size_t i = 0; u && i < s->nrules; i++)
 		if (s->rules[i].permit && pol_user_in_group(u, s->rules[i].user_group))
 			n += s->rules[i].ndst;
 	if (!n)
@@ -743,26 +758,18 @@ size_t pol_user_dests(const struct pol_snapshot *s, const char *user, int family
 		return 1;
 	}
 	n = 0;
-	for (size_t i = 0; i < s->nrules; i++) {
+	for (size_t i = 0; u && i < s->nrules; i++) {
 		const struct pol_rule *r = &s->rules[i];
 
 		if (!r->permit || !pol_user_in_group(u, r->user_group))
 			continue;
-		for (size_t k = 0; k < r->ndst; k++) {
-			const struct pol_prefix *p = &r->dst[k];
-			struct blk x;
-
-			if (p->family != family)
-				continue;
-			x.start = 0;
-			for (size_t j = 0; j < nbytes; j++)
-				x.start = (x.start << 8) | p->addr[j];
-			x.len = p->len;
-			iv[n].lo = x.start;
-			iv[n].hi = blk_end(&x, w);
-			n++;
-		}
+		for (size_t k = 0; k < r->ndst; k++)
+			if (r->dst[k].family == family)
+				add_ival(iv, &n, &r->dst[k], w);
 	}
+	for (size_t k = 0; k < nextra; k++)
+		if (extra[k].family == family && extra[k].len <= w)
+			add_ival(iv, &n, &extra[k], w);
 	nb = normalise(iv, n, w, b, cap);
 	widen(b, &nb, max, w, iv, cap);
 	for (size_t i = 0; i < nb; i++) {

@@ -147,13 +147,15 @@ bool pol_service_matches(const struct pol_service *v, int family, uint8_t proto,
 /*
  * The destinations of family (AF_INET / AF_INET6) that user can reach by
  * some permit rule (denies ignored: the result is a superset of what
- * pol_eval permits, never a subset), as at most max prefixes in ascending
- * order: overlapping and adjacent prefixes merged into the fewest exact
- * prefixes; when more than max remain, neighbours are replaced by their
- * covering prefix, the one adding the fewest addresses first.  Returns the
- * count (0: the user can reach nothing of family).
+ * pol_eval permits, never a subset), together with the nextra prefixes of
+ * extra of that family (e.g. the DNS servers handed out), as at most max
+ * prefixes in ascending order: overlapping and adjacent prefixes merged
+ * into the fewest exact prefixes; when more than max remain, neighbours are
+ * replaced by their covering prefix, the one adding the fewest addresses
+ * first.  Returns the count (0: nothing of family).
  */
 size_t pol_user_dests(const struct pol_snapshot *s, const char *user, int family,
+		      const struct pol_prefix *extra, size_t nextra,
 		      struct pol_prefix *out, size_t max);
 
 /* ---- snapshots from rag.db (policy.c) ---- */

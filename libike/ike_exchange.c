@@ -258,6 +258,10 @@ int exch_sa_clone_empty(const struct ike_sa *old, bool initiator,
 	sa->peer_mobike = old->peer_mobike;	/* RFC 4555: kept over a rekey */
 	sa->mobike = old->mobike;
 	sa->auth = old->auth;	/* the rekeyed SA keeps who authenticated */
+	sa->have_own_local = old->have_own_local;	/* ... and its selectors */
+	sa->have_own_remote = old->have_own_remote;
+	sa->own_local = old->own_local;
+	sa->own_remote = old->own_remote;
 	*out = sa;
 	return 0;
 }

@@ -246,6 +246,18 @@ struct ike_exch_cfg {
 	 */
 	int (*cp_assign)(void *arg, const struct ike_sa *sa,
 			 struct ike_cp_reply *out);
+	/*
+	 * Responder: the selectors this peer may reach, i.e. what TSr is
+	 * narrowed to (2.9) instead of ts_local (a per-user split tunnel).
+	 * Called once per IKE SA when the peer is authenticated, after
+	 * cp_assign and before the first CHILD SA; the result stays with the
+	 * IKE SA (and the SAs that rekey it) for every later CHILD SA.
+	 * Returns 0 with *out filled (out->n = 0 .. IKE_MAX_TS valid
+	 * selectors; 0 means nothing is reachable: TS_UNACCEPTABLE), any
+	 * negative value = use ts_local.  NULL = ts_local for everyone.
+	 */
+	int (*ts_local_for)(void *arg, const struct ike_sa *sa,
+			    struct ike_ts_list *out);
 	void *auth_arg;			/* first argument of the callbacks */
 	/* MD4/DES context (ike_mschap.h) for MSCHAPv2, both roles */
 	const struct ike_mschap_ctx *mschap;
@@ -367,6 +379,14 @@ struct ike_sa {
 	 * authenticated (responder) */
 	struct ike_eap_state *eap;
 	struct ike_auth_info auth;
+
+	/* Responder: the selectors fixed for this peer in IKE_AUTH, used by
+	 * every later CHILD SA (and kept over IKE rekeys): TSr from
+	 * cfg->ts_local_for, TSi = the addresses CP assigned (so a second
+	 * CHILD SA cannot claim another client's address).  When not set,
+	 * cfg->ts_local / cfg->ts_remote apply. */
+	bool have_own_local, have_own_remote;
+	struct ike_ts_list own_local, own_remote;
 };
 
 /* What a handler did (all fields set on every call). */

@@ -745,6 +745,43 @@ int exch_child_select(const struct ike_chain *in,
 	return 0;
 }
 
+/* See ike_exchange_int.h. */
+const struct ike_ts_list *exch_perm_local(const struct ike_sa *sa)
+{
+	return sa->have_own_local ? &sa->own_local : &sa->cfg->ts_local;
+}
+
+/* See ike_exchange_int.h. */
+const struct ike_ts_list *exch_perm_remote(const struct ike_sa *sa)
+{
+	return sa->have_own_remote ? &sa->own_remote : &sa->cfg->ts_remote;
+}
+
+/* Responder: fix the selectors of this peer once it is authenticated
+ * (cfg->ts_local_for; perm_i holds the CP-assigned addresses when cp). */
+static void fix_own_selectors(struct ike_sa *sa, const struct ike_ts_list *perm_i, bool cp)
+{
+	const struct ike_exch_cfg *cfg = sa->cfg;
+
+	if (cp) {
+		sa->own_remote = *perm_i;
+		sa->have_own_remote = true;
+	}
+	if (cfg->ts_local_for) {
+		struct ike_ts_list own;
+		bool ok;
+
+		memset(&own, 0, sizeof(own));
+		ok = cfg->ts_local_for(cfg->auth_arg, sa, &own) == 0 && own.n <= IKE_MAX_TS;
+		for (size_t i = 0; ok && i < own.n; i++)
+			ok = ike_ts_valid(&own.ts[i]);
+		if (ok) {
+			sa->own_local = own;
+			sa->have_own_local = true;
+		}
+	}
+}
+
 /* Responder: the CP reply (3.15.4). */
 static void put_cp_reply(struct ike_msg_builder *mb,
 			 const struct ike_cp_reply *reply)
@@ -835,6 +872,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 						 reply->ip6, 128, 0, 0, 65535);
 		}
 	}
+	fix_own_selectors(sa, &perm_i, cp_reply);
 	nm = exch_child_offer(sa, 0, 0, mine, IKE_EXCH_MAX_PROPS);
 	if (child_err) {
 		/* keep INTERNAL_ADDRESS_FAILURE */
@@ -842,7 +880,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 		child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 	} else {
 		r = exch_child_select(req, mine, (size_t)nm, &perm_i,
-				      &cfg->ts_local, &sel, &tsi, &tsr);
+				      exch_perm_local(sa), &sel, &tsi, &tsr);
 		if (r < 0)
 			return r;
 		child_err = (uint16_t)r;

@@ -90,6 +90,11 @@ int exch_child_select(const struct ike_chain *in,
 		      struct ike_proposal *sel, struct ike_ts_list *tsi,
 		      struct ike_ts_list *tsr);
 
+/* Responder: what TSr / TSi of a CHILD SA of sa may be narrowed to (the
+ * selectors fixed in IKE_AUTH, else the configuration's). */
+const struct ike_ts_list *exch_perm_local(const struct ike_sa *sa);
+const struct ike_ts_list *exch_perm_remote(const struct ike_sa *sa);
+
 /* Parse the TSi and TSr payloads of in (3.13); -EBADMSG. */
 int exch_parse_ts(const struct ike_chain *in, struct ike_ts_list *tsi,
 		  struct ike_ts_list *tsr);

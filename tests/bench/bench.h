@@ -126,6 +126,7 @@ struct bench_stats {
 	double cpu_s;			/* rag-bench's own user+system CPU time
 					 * from the start to the end of the setup
 					 * phase (all threads); < 0 = unknown */
+	long maxrss_kib;		/* rag-bench's peak RSS at that point */
 	/* traffic, all phases */
 	uint64_t tx, tx_errors, rx, rx_unknown, rx_rejected;
 	/* hold phase (and requests that arrived earlier) */

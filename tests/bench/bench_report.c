@@ -182,8 +182,9 @@ void bench_print_setup(FILE *f, const struct bench_cfg *c, struct bench_stats *s
 		fprintf(f, "rag-bench: setup phase: %.3f s until every attempt had ended\n",
 			secs(s->t_end_ns - s->t_first_ns));
 	if (s->cpu_s >= 0 && s->t_end_ns > s->t_first_ns && s->t_first_ns)
-		fprintf(f, "rag-bench: own CPU time in the setup phase: %.2f s (%.0f%% of one CPU)\n",
-			s->cpu_s, 100 * s->cpu_s / secs(s->t_end_ns - s->t_first_ns));
+		fprintf(f, "rag-bench: own CPU time in the setup phase: %.2f s (%.0f%% of one CPU), "
+			"peak RSS %.1f MiB\n", s->cpu_s, 100 * s->cpu_s / secs(s->t_end_ns - s->t_first_ns),
+			s->maxrss_kib / 1024.0);
 	if (s->n_lat) {
 		uint32_t p50 = bench_percentile(s, 50), p99 = bench_percentile(s, 99);
 
@@ -229,6 +230,8 @@ void bench_print_keys(FILE *f, struct bench_stats *s)
 		fprintf(f, "distinct_vips=%zu\n", bench_distinct_vips(s));
 	if (s->cpu_s >= 0)
 		fprintf(f, "bench_cpu_s=%.2f\n", s->cpu_s);
+	if (s->maxrss_kib > 0)
+		fprintf(f, "bench_maxrss_kib=%ld\n", s->maxrss_kib);
 	if (s->t_end_ns > s->t_first_ns && s->t_first_ns)
 		fprintf(f, "setup_wall_s=%.3f\n", secs(s->t_end_ns - s->t_first_ns));
 }

@@ -660,12 +660,14 @@ static struct pol_snapshot *dest_policy(sqlite3 *db, const char *const *permit, 
 	return s;
 }
 
-/* pol_user_dests(u, family, max) must be exactly want[] (canonical texts). */
-static void dests_are(const struct pol_snapshot *s, int fam, size_t max,
-		      const char *const *want, size_t nw)
+/* pol_user_dests(user, family, extra, max) must be exactly want[]
+ * (canonical texts). */
+static void dests_extra_are(const struct pol_snapshot *s, const char *user, int fam,
+			    const struct pol_prefix *extra, size_t nextra, size_t max,
+			    const char *const *want, size_t nw)
 {
 	struct pol_prefix out[64];
-	size_t n = pol_user_dests(s, "u", fam, out, max);
+	size_t n = pol_user_dests(s, user, fam, extra, nextra, out, max);
 	char got[1024] = "", exp[1024] = "";
 
 	for (size_t i = 0; i < n; i++) {
@@ -679,6 +681,12 @@ static void dests_are(const struct pol_snapshot *s, int fam, size_t max,
 	if (strcmp(got, exp))
 		fprintf(stderr, "dests: got '%s', want '%s'\n", got, exp);
 	CHECK(!strcmp(got, exp));
+}
+
+static void dests_are(const struct pol_snapshot *s, int fam, size_t max,
+		      const char *const *want, size_t nw)
+{
+	dests_extra_are(s, "u", fam, NULL, 0, max, want, nw);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -707,8 +715,23 @@ static void test_dests(void)
 		/* widened to fit: the cheapest neighbours first */
 		dests_are(s, AF_INET, 2, v4_2, N(v4_2));
 		dests_are(s, AF_INET, 1, v4_1, N(v4_1));
-		CHECK_INT(pol_user_dests(s, "nobody", AF_INET, NULL, 8), 0);
-		CHECK_INT(pol_user_dests(s, "other", AF_INET6, NULL, 8), 0);
+		/* extra prefixes (ragd: the DNS servers) join the merge */
+		{
+			struct pol_prefix dns[3] = { P("10.0.2.53"), P("2001:db8:ffff::53"),
+						     P("10.0.0.53") };
+			static const char *const v4x[] = { "10.0.0.0/23", "10.0.2.53",
+							   "10.0.3.0/24", "10.0.4.0/23",
+							   "192.168.1.1" };
+			static const char *const only[] = { "10.0.0.53", "10.0.2.53" };
+			static const char *const only6[] = { "2001:db8:ffff::53" };
+
+			dests_extra_are(s, "u", AF_INET, dns, 3, 8, v4x, N(v4x));
+			dests_extra_are(s, "u", AF_INET6, dns, 3, 8, v6, N(v6));
+			dests_extra_are(s, "nobody", AF_INET, dns, 3, 8, only, N(only));
+			dests_extra_are(s, "nobody", AF_INET6, dns, 3, 8, only6, N(only6));
+		}
+		CHECK_INT(pol_user_dests(s, "nobody", AF_INET, NULL, 0, NULL, 8), 0);
+		CHECK_INT(pol_user_dests(s, "other", AF_INET6, NULL, 0, NULL, 8), 0);
 		pol_snapshot_unref(s);
 		store_close(db);
 	}
@@ -790,7 +813,7 @@ static void test_dests_property(void)
 				all[nall++] = p;
 		}
 		CHECK_INT(pol_load(db, 1, &s, err, sizeof(err)), 0);
-		n = pol_user_dests(s, "u", AF_INET, out, max);
+		n = pol_user_dests(s, "u", AF_INET, NULL, 0, out, max);
 		CHECK(n <= max);
 		CHECK(nall == 0 || n >= 1);
 		for (size_t i = 1; i < n; i++) {
@@ -808,7 +831,7 @@ static void test_dests_property(void)
 		/* exact when the merged list fit (computed with a generous max) */
 		{
 			struct pol_prefix big[64];
-			size_t nb = pol_user_dests(s, "u", AF_INET, big, 64);
+			size_t nb = pol_user_dests(s, "u", AF_INET, NULL, 0, big, 64);
 
 			exact = nb <= max;
 			if (exact) {
@@ -850,7 +873,7 @@ static void test_empty(void)
 	CHECK_INT(s->nrules, 0);
 	CHECK_INT(s->nusers, 0);
 	expect(s, "alice", AF_INET, ip4("10.0.0.1"), 6, 22, 0, false);
-	CHECK_INT(pol_user_dests(s, "alice", AF_INET, NULL, 8), 0);
+	CHECK_INT(pol_user_dests(s, "alice", AF_INET, NULL, 0, NULL, 8), 0);
 	pol_snapshot_unref(s);
 	pol_snapshot_unref(NULL);
 	store_close(db);
