@@ -14,9 +14,10 @@
 #                     address:port per IKE SA)
 #   BENCH_IKE / BENCH_ESP   proposals (aes256gcm16-prfsha384-x25519 / aes256gcm16)
 #   BENCH_HALF_OPEN   half-open limit = charon cookie_threshold (1000)
+#   BENCH_DPD         liveness-check interval of both responders (10m)
 #   BENCH_OUT         results dir (default $RAG_BUILD_DIR/tests/bench/out/responder-N)
 #   RAG_E2E_MEM       guest memory in MiB (default: 2048 + 96 KiB per SA)
-#   RAG_E2E_TIMEOUT   guest time limit in s (default: 900 + 0.5 s per SA and round)
+#   RAG_E2E_TIMEOUT   guest time limit in s (default: 900 + 1 s per SA and round)
 # Needs what the e2e suite needs (root, qemu-system-x86, strongSwan, ...):
 # missing prerequisites are a failure, never a skip.
 set -u
@@ -34,9 +35,9 @@ for b in daemon/ragd cli/rag-ctl tests/bench/rag-bench; do
 done
 export BENCH_N=$N
 export BENCH_ROUNDS=${BENCH_ROUNDS:-2}
-export RAG_E2E_ENV="BENCH_N BENCH_CONC BENCH_HOLD BENCH_ROUNDS BENCH_THREADS BENCH_SOURCES BENCH_PORTS BENCH_IKE BENCH_ESP BENCH_HALF_OPEN ${RAG_E2E_ENV:-}"
+export RAG_E2E_ENV="BENCH_N BENCH_CONC BENCH_HOLD BENCH_ROUNDS BENCH_THREADS BENCH_SOURCES BENCH_PORTS BENCH_IKE BENCH_ESP BENCH_HALF_OPEN BENCH_DPD ${RAG_E2E_ENV:-}"
 export RAG_E2E_MEM=${RAG_E2E_MEM:-$((2048 + N * 96 / 1024))}
-export RAG_E2E_TIMEOUT=${RAG_E2E_TIMEOUT:-$((900 + N * BENCH_ROUNDS / 2))}
+export RAG_E2E_TIMEOUT=${RAG_E2E_TIMEOUT:-$((900 + N * BENCH_ROUNDS))}
 OUT=${BENCH_OUT:-$RAG_BUILD_DIR/tests/bench/out/responder-$N}
 echo "run-responder-bench: N=$N, guest ${RAG_E2E_MEM} MiB, time limit ${RAG_E2E_TIMEOUT} s, results in $OUT"
 t0=$(date +%s)
