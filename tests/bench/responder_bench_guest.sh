@@ -291,8 +291,11 @@ line() {
 	echo "slow-down that host load and TCG add to both processes' CPU time."
 } > "$REPORT"
 cat "$REPORT"
+# ragd must establish every SA; strongSwan is the reference: its failures
+# are reported (table, rag-bench-strongswan-R.log), not a failure of ours
 for ((r = 1; r <= ROUNDS; r++)); do
 	e2e_check "round $r: ragd established every IKE SA" test "$(ready_key "$RES/ragd.$r" established)" = "$N"
-	e2e_check "round $r: strongSwan established every IKE SA" test "$(ready_key "$RES/strongswan.$r" established)" = "$N"
+	[ "$(ready_key "$RES/strongswan.$r" established)" = "$N" ] ||
+		e2e_log "NOTE: round $r: strongSwan established $(ready_key "$RES/strongswan.$r" established) of $N (reasons in rag-bench-strongswan-$r.log)"
 done
 e2e_finish
