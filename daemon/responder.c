@@ -30,10 +30,19 @@
 
 /* Timing (milliseconds). */
 #define HALF_OPEN_MS       30000	/* IKE_SA_INIT -> IKE_AUTH done */
-#define RETX_BASE_MS       2000		/* our requests: 2, 4, 8, 16, 32 s */
-#define RETX_CAP_MS        32000
-#define RETX_MAX           5		/* then the peer is dead */
-#define RETX_MAX_KILL      2		/* sa kill: do not wait a minute */
+/*
+ * Retransmission of our requests (RFC 7296 2.1: only the requester
+ * retransmits) and dead peer detection (2.4).  A request is sent, then
+ * resent RETX_MAX times, each time after a timeout that doubles from
+ * RETX_BASE_MS up to RETX_CAP_MS: sends at 0, 2, 6, 14 and 22 s; 8 s after
+ * the last one (30 s after the first) the peer is declared dead and its
+ * IKE SA and kernel state are removed.  So a client that vanishes is gone
+ * `dpd` + 30 s after the last sign of life (ragd.conf(5), [timers] dpd).
+ */
+#define RETX_BASE_MS       2000
+#define RETX_CAP_MS        8000
+#define RETX_MAX           4		/* retransmissions, then the peer is dead */
+#define RETX_MAX_KILL      2		/* sa kill: gone after 14 s at most */
 #define COOKIE_ROTATE_MS   (5 * 60 * 1000)
 #define TIMERS_PER_TICK    10000	/* bounded work per tick */
 #define STOP_DRAIN_MS      2000		/* SIGTERM: wait for DELETE answers */
@@ -167,8 +176,9 @@ static void request_start(struct rag_resp *r, struct rag_sa *sa)
 	send_request(r, sa);
 	sa->retx_count = 0;
 	sa->retx_first = false;
-	rag_timer_arm(&r->timers, &sa->t_retx, rag_resp_now_ms() + rag_backoff_ms(0, RETX_BASE_MS,
-									 RETX_CAP_MS));
+	sa->retx_start_ms = rag_resp_now_ms();
+	rag_timer_arm(&r->timers, &sa->t_retx, sa->retx_start_ms + rag_backoff_ms(0, RETX_BASE_MS,
+										   RETX_CAP_MS));
 }
 
 /* As request_start(), but the first transmission waits delay_ms: a
@@ -289,6 +299,7 @@ void sa_destroy(struct rag_resp *r, struct rag_sa *sa, const char *reason,
 		sa->ck[i].known = false;
 		r->n_child--;
 	}
+	resp_acl_sa(r, sa, false);	/* its virtual IPs leave the access policy */
 	pthread_mutex_lock(&r->pool_mu);
 	if (sa->have_vip4)
 		rag_pool_release(&r->pool4, sa->vip4);
@@ -338,6 +349,7 @@ static void sa_established(struct rag_resp *r, struct rag_sa *sa, bool initial_c
 	snprintf(sa->method, sizeof(sa->method), "%s", ike_peer_method_name(sa->ike->auth.method));
 	if (rag_sa_set_user(&r->tab, sa, ident, n) < 0)
 		rag_sa_set_user(&r->tab, sa, NULL, 0);
+	resp_acl_sa(r, sa, true);	/* before any CHILD SA can carry traffic */
 	if (initial_contact && n) {
 		/* RFC 7296 2.4: the peer lost its state: remove the
 		 * identity's other IKE SAs (without DELETE: it knows none) */
@@ -495,8 +507,13 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 
 		if (!k->known || !k->installed_in)
 			continue;
-		/* simplest correct move: reinstall with the new addresses
-		 * (the keys are in the engine's CHILD SA) */
+		/* in place: same SPIs, replay state and counters */
+		if (child_kern_move(r, sa, i) == 0)
+			continue;
+		log_warn("%s: CHILD SA %08x could not be moved (%s): reinstalling it",
+			 sa_tag(sa, tag, sizeof(tag)), k->spi_in, sa->kern_error);
+		/* reinstall with the new addresses (the keys are in the
+		 * engine's CHILD SA) */
 		child_kern_remove(r, sa, i);
 		k->known = false;
 		r->n_child--;
@@ -897,16 +914,32 @@ static void t_half_fn(struct rag_timer *t, void *arg, uint64_t now)
 	sa_destroy(sa->gen->r, sa, "half-open timeout", false);
 }
 
-/* No message from the peer for `dpd`: RFC 7296 2.4 liveness check. */
+/*
+ * Nothing from the peer for `dpd`: RFC 7296 2.4 liveness check ("... if
+ * there has only been outgoing traffic on all of the SAs associated with
+ * an IKE SA, it is essential to confirm liveness of the other endpoint").
+ * Inbound ESP counts as a sign of life: when the byte counters of the
+ * inbound CHILD SAs moved since the last look, the check is put off by
+ * another `dpd` (one GETAE per inbound SA instead of an exchange).
+ */
 static void t_dpd_fn(struct rag_timer *t, void *arg, uint64_t now)
 {
 	struct rag_sa *sa = arg;
 	struct rag_resp *r = sa->gen->r;
-	uint64_t due = sa->last_rx_ms + (uint64_t)sa->gen->dpd_s * 1000u;
+	uint64_t dpd_ms = (uint64_t)sa->gen->dpd_s * 1000u;
+	uint64_t last = sa->last_rx_ms > sa->last_esp_ms ? sa->last_rx_ms : sa->last_esp_ms;
+	uint64_t esp_in;
 	struct ike_buf out;
 
-	if (now < due) {
-		rag_timer_arm(&r->timers, t, due);
+	if (now < last + dpd_ms) {
+		rag_timer_arm(&r->timers, t, last + dpd_ms);
+		return;
+	}
+	sa_bytes(r, sa, &esp_in, NULL);
+	if (esp_in != sa->dpd_esp_in) {
+		sa->dpd_esp_in = esp_in;
+		sa->last_esp_ms = now;
+		rag_timer_arm(&r->timers, t, now + dpd_ms);
 		return;
 	}
 	if (!can_request(sa)) {
@@ -936,12 +969,20 @@ static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 	if (sa->retx_first) {
 		/* a delayed first transmission (request_start_delayed) */
 		sa->retx_first = false;
+		sa->retx_start_ms = now;
 		send_request(r, sa);
 		rag_timer_arm(&r->timers, t, now + rag_backoff_ms(0, RETX_BASE_MS, RETX_CAP_MS));
 		return;
 	}
 	if (sa->retx_count >= (sa->kill_requested ? RETX_MAX_KILL : RETX_MAX)) {
-		sa_destroy(r, sa, "peer dead (no answer to our request)", false);
+		char why[128];
+
+		snprintf(why, sizeof(why), "peer dead: no answer to %u %s in %llu s",
+			 sa->retx_count + 1,
+			 sa->ike->pend.kind == IKE_PEND_LIVENESS ? "liveness checks" :
+			 "transmissions of our request",
+			 (unsigned long long)((now - sa->retx_start_ms) / 1000));
+		sa_destroy(r, sa, why, false);
 		return;
 	}
 	sa->retx_count++;

@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <sodium.h>
+
+#include "acl.h"
 #include "daemon.h"
 #include "log.h"
 #include "responder_int.h"
@@ -89,38 +92,77 @@ void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i)
 }
 
 /*
- * Install CHILD slot i of sa: the inbound and outbound ESP SAs with the
- * negotiated algorithms and keys (KEYMAT split per RFC 7296 2.17: the
- * first half protects initiator -> responder of the creating exchange,
- * encryption key before integrity key), UDP encapsulation when NAT
- * detection (RFC 7296 2.23) found a NAT on either side — a client that
+ * The kernel SA of CHILD slot i of sa in one direction, with sa's current
+ * addresses: the negotiated algorithms and keys (KEYMAT split per RFC 7296
+ * 2.17: the first half protects initiator -> responder of the creating
+ * exchange, encryption key before integrity key), UDP encapsulation when
+ * NAT detection (RFC 7296 2.23) found a NAT on either side — a client that
  * floated IKE to port 4500 without a NAT (MOBIKE, RFC 4555 3.4) still sends
- * plain ESP; the strongSwan app forces encapsulation by faking NAT-D —,
- * and (unless a rekeyed predecessor of the same
- * lineage holds them) the in/out/fwd policies for the narrowed selectors.
+ * plain ESP; the strongSwan app forces encapsulation by faking NAT-D.
+ * The key pointers point into the engine's KEYMAT.  -EINVAL on a short
+ * KEYMAT.
+ */
+static int child_kern_sa(const struct rag_sa *sa, int i, bool inbound, struct kern_sa *ks)
+{
+	const struct ike_child_sa *c = &sa->ike->child[i];
+	const struct rag_child_k *k = &sa->ck[i];
+	size_t half = c->encr_len + c->integ_len;
+	const uint8_t *i2r = c->keymat.ptr, *r2i = c->keymat.ptr + half;
+	const uint8_t *key = (c->exch_initiator == inbound) ? r2i : i2r;
+	bool encap = sa->natt && (sa->ike->nat_local || sa->ike->nat_remote);
+	struct kern_addr us, peer;
+
+	if (c->keymat.len < 2 * half)
+		return -EINVAL;
+	ep_kaddr(&sa->local, &us);
+	ep_kaddr(&sa->remote, &peer);
+	memset(ks, 0, sizeof(*ks));
+	ks->reqid = k->reqid;
+	ks->encr = c->encr;
+	ks->encr_keybits = c->encr_keylen;
+	ks->integ = c->integ;
+	ks->esn = c->esn == IKE_ESN_YES;
+	/* child-lifetime is the SA's end; the soft expire starts our rekey
+	 * before it (RFC 7296 2.8) unless the client rekeyed first */
+	ks->lt.hard_secs = sa->gen->child_life_s;
+	ks->lt.soft_secs = k->soft_s;
+	ks->src = inbound ? peer : us;
+	ks->dst = inbound ? us : peer;
+	ks->spi = inbound ? c->spi_in : c->spi_out;
+	ks->encr_key = key;
+	ks->encr_key_len = c->encr_len;
+	ks->integ_key = key + c->encr_len;
+	ks->integ_key_len = c->integ_len;
+	ks->replay_window = inbound ? 64 : 0;
+	if (encap) {
+		ks->encap_sport = inbound ? sa->remote.port : sa->local.port;
+		ks->encap_dport = inbound ? sa->local.port : sa->remote.port;
+	}
+	return 0;
+}
+
+/*
+ * Install CHILD slot i of sa: the inbound and outbound ESP SAs
+ * (child_kern_sa) and (unless a rekeyed predecessor of the same lineage
+ * holds them) the in/out/fwd policies for the narrowed selectors.
  * Returns 0 or -errno with the reason in sa->kern_error.
  */
 static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int rekeyed)
 {
 	const struct ike_child_sa *c = &sa->ike->child[i];
 	struct rag_child_k *k = &sa->ck[i];
-	const struct rag_resp_gen *g = sa->gen;
-	size_t half = c->encr_len + c->integ_len;
-	const uint8_t *i2r = c->keymat.ptr, *r2i = c->keymat.ptr + half;
-	const uint8_t *kin = c->exch_initiator ? r2i : i2r;
-	const uint8_t *kout = c->exch_initiator ? i2r : r2i;
 	struct kern_sa ks;
 	struct kern_addr us, peer;
-	bool encap = sa->natt && (sa->ike->nat_local || sa->ike->nat_remote);
 	int rc;
 
 	if (!r->kern) {
 		snprintf(sa->kern_error, sizeof(sa->kern_error), "no kernel XFRM channel");
 		return -ENOTCONN;
 	}
-	if (c->keymat.len < 2 * half) {
-		snprintf(sa->kern_error, sizeof(sa->kern_error), "short KEYMAT");
-		return -EINVAL;
+	if (!ragd_acl_ready(r->d)) {	/* fail closed (acl.h) */
+		snprintf(sa->kern_error, sizeof(sa->kern_error),
+			 "the access policy cannot be enforced (nftables)");
+		return -EPERM;
 	}
 	ep_kaddr(&sa->local, &us);
 	ep_kaddr(&sa->remote, &peer);
@@ -132,27 +174,12 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 	k->spi_out = c->spi_out;
 	k->in_dst = us;
 	k->out_dst = peer;
+	k->soft_s = (uint32_t)(rag_rekey_ms(sa->gen->child_life_s, randombytes_random()) / 1000);
 
-	memset(&ks, 0, sizeof(ks));
-	ks.reqid = k->reqid;
-	ks.encr = c->encr;
-	ks.encr_keybits = c->encr_keylen;
-	ks.integ = c->integ;
-	ks.esn = c->esn == IKE_ESN_YES;
-	ks.lt.hard_secs = (uint64_t)g->child_life_s + 600;	/* the client rekeys */
-	ks.lt.soft_secs = g->child_life_s;
 	/* inbound: peer -> us */
-	ks.src = peer;
-	ks.dst = us;
-	ks.spi = c->spi_in;
-	ks.encr_key = kin;
-	ks.encr_key_len = c->encr_len;
-	ks.integ_key = kin + c->encr_len;
-	ks.integ_key_len = c->integ_len;
-	ks.replay_window = 64;
-	if (encap) {
-		ks.encap_sport = sa->remote.port;
-		ks.encap_dport = sa->local.port;
+	if (child_kern_sa(sa, i, true, &ks) < 0) {
+		snprintf(sa->kern_error, sizeof(sa->kern_error), "short KEYMAT");
+		return -EINVAL;
 	}
 	rc = kern_sa_add(r->kern, &ks);
 	if (rc < 0)
@@ -160,16 +187,7 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 	k->installed_in = true;
 	r->n_child_kernel++;
 	/* outbound: us -> peer */
-	ks.src = us;
-	ks.dst = peer;
-	ks.spi = c->spi_out;
-	ks.encr_key = kout;
-	ks.integ_key = kout + c->encr_len;
-	ks.replay_window = 0;
-	if (encap) {
-		ks.encap_sport = sa->local.port;
-		ks.encap_dport = sa->remote.port;
-	}
+	(void)child_kern_sa(sa, i, false, &ks);
 	rc = kern_sa_add(r->kern, &ks);
 	if (rc < 0)
 		goto kfail;
@@ -222,6 +240,55 @@ kfail:
 		 kern_last_error(r->kern)[0] ? ": " : "", kern_last_error(r->kern));
 fail:
 	child_kern_remove(r, sa, i);
+	return rc;
+}
+
+/*
+ * MOBIKE (RFC 4555 3.5) / NAT mapping change (RFC 7296 2.23): sa's
+ * addresses (or encapsulation) changed; move CHILD slot i's kernel SAs
+ * (same SPIs and keys, replay state and counters carried over:
+ * kern_sa_move) and repoint its policies' templates at the new outer
+ * addresses (UPDPOLICY, in place, so no packet meets a gap in the policy
+ * table).  Returns 0 or -errno with the reason in sa->kern_error; on
+ * failure the caller removes and reinstalls the slot.
+ */
+int child_kern_move(struct rag_resp *r, struct rag_sa *sa, int i)
+{
+	struct rag_child_k *k = &sa->ck[i];
+	struct kern_addr us, peer;
+	struct kern_sa ks;
+	int rc = 0;
+
+	if (!r->kern || !k->installed_in || !k->installed_out)
+		return -ENOENT;
+	ep_kaddr(&sa->local, &us);
+	ep_kaddr(&sa->remote, &peer);
+	if (child_kern_sa(sa, i, true, &ks) < 0)
+		return -EINVAL;
+	rc = kern_sa_move(r->kern, &k->in_dst, &ks);
+	if (rc < 0) {
+		k->installed_in = false;	/* kern_sa_move: gone on failure */
+		goto kfail;
+	}
+	k->in_dst = us;
+	(void)child_kern_sa(sa, i, false, &ks);
+	rc = kern_sa_move(r->kern, &k->out_dst, &ks);
+	if (rc < 0) {
+		k->installed_out = false;
+		goto kfail;
+	}
+	k->out_dst = peer;
+	for (size_t p = 0; p < k->npol; p++) {
+		k->pol[p].local_outer = us;
+		k->pol[p].remote_outer = peer;
+		rc = kern_policy_update(r->kern, &k->pol[p]);
+		if (rc < 0)
+			goto kfail;
+	}
+	return 0;
+kfail:
+	snprintf(sa->kern_error, sizeof(sa->kern_error), "%s%s%s", strerror(-rc),
+		 kern_last_error(r->kern)[0] ? ": " : "", kern_last_error(r->kern));
 	return rc;
 }
 
@@ -296,14 +363,17 @@ unsigned int children_sync(struct rag_resp *r, struct rag_sa *sa, int created,
 /* See responder_int.h. */
 void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out)
 {
-	*in = *out = 0;
+	*in = 0;
+	if (out)
+		*out = 0;
 	for (int i = 0; r->kern && i < IKE_EXCH_MAX_CHILDREN; i++) {
 		const struct rag_child_k *k = &sa->ck[i];
 		struct kern_sa_stats st;
 
 		if (k->installed_in && kern_sa_stats(r->kern, &k->in_dst, k->spi_in, &st) == 0)
 			*in += st.bytes;
-		if (k->installed_out && kern_sa_stats(r->kern, &k->out_dst, k->spi_out, &st) == 0)
+		if (out && k->installed_out &&
+		    kern_sa_stats(r->kern, &k->out_dst, k->spi_out, &st) == 0)
 			*out += st.bytes;
 	}
 }
