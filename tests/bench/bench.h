@@ -117,6 +117,8 @@ struct bench_stats {
 	size_t n_reason;
 	uint64_t reason_overflow;	/* failures whose reason did not fit */
 	uint64_t retransmits, cookie_rounds, ke_rounds;
+	uint64_t peak_inflight;		/* most handshakes in flight at once
+					 * (merged: the sum of the threads') */
 	uint32_t *lat_us;		/* handshake latencies, one per success */
 	size_t n_lat;
 	uint8_t (*vip4)[4];		/* assigned virtual addresses */

@@ -376,7 +376,8 @@ static void start_one(struct bthread *t, int64_t now)
 	if (t->st.t_first_ns == 0)
 		t->st.t_first_ns = now;
 	s->state = S_INIT;
-	t->inflight++;
+	if (++t->inflight > t->st.peak_inflight)
+		t->st.peak_inflight = t->inflight;
 	request_out(t, i, now);
 }
 
@@ -692,6 +693,8 @@ static void *thread_main(void *arg)
 	struct bthread *t = arg;
 	struct epoll_event ev[32];
 
+	t->next_start_ns = mono_ns();	/* the first start is not a burst of two */
+
 	while (t->phase != P_DONE && t->err == 0) {
 		int64_t now = mono_ns();
 		int n;
@@ -699,6 +702,10 @@ static void *thread_main(void *arg)
 		if (t->phase == P_SETUP) {
 			while (t->next < t->nslots && t->inflight < t->conc) {
 				if (t->interval_ns) {
+					/* one start per interval; after a stall at
+					 * most one more is let through at once, and
+					 * the k-th start is never earlier than
+					 * (k - 1) intervals after the first */
 					if (now < t->next_start_ns)
 						break;
 					if (t->next_start_ns < now - t->interval_ns)

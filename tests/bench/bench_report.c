@@ -83,7 +83,7 @@ int bench_stats_merge(struct bench_stats *d, const struct bench_stats *s)
 	d->reason_overflow += s->reason_overflow;
 #define ADD(f) d->f += s->f
 	ADD(attempted); ADD(established); ADD(failed);
-	ADD(retransmits); ADD(cookie_rounds); ADD(ke_rounds);
+	ADD(retransmits); ADD(cookie_rounds); ADD(ke_rounds); ADD(peak_inflight);
 	ADD(tx); ADD(tx_errors); ADD(rx); ADD(rx_unknown); ADD(rx_rejected);
 	ADD(peer_requests); ADD(peer_liveness); ADD(peer_child_rekeys);
 	ADD(peer_ike_rekeys); ADD(peer_deletes); ADD(up_at_hold_end);
@@ -195,9 +195,10 @@ void bench_print_setup(FILE *f, const struct bench_cfg *c, struct bench_stats *s
 	if (s->n_vip4)
 		fprintf(f, "rag-bench: virtual IPv4 addresses: %zu assigned, %zu distinct\n",
 			s->n_vip4, bench_distinct_vips(s));
-	fprintf(f, "rag-bench: retransmissions %llu, COOKIE rounds %llu, INVALID_KE_PAYLOAD rounds %llu\n",
+	fprintf(f, "rag-bench: retransmissions %llu, COOKIE rounds %llu, INVALID_KE_PAYLOAD rounds %llu, "
+		"at most %llu handshakes in flight\n",
 		(unsigned long long)s->retransmits, (unsigned long long)s->cookie_rounds,
-		(unsigned long long)s->ke_rounds);
+		(unsigned long long)s->ke_rounds, (unsigned long long)s->peak_inflight);
 	if (s->failed) {
 		fprintf(f, "rag-bench: failures by reason:\n");
 		for (size_t i = 0; i < s->n_reason; i++)

@@ -36,12 +36,15 @@ PORTS=${BENCH_PORTS:-$(( (N + SOURCES - 1) / SOURCES ))}
 IKE=${BENCH_IKE:-aes256gcm16-prfsha384-x25519}
 ESP=${BENCH_ESP:-aes256gcm16}
 HALF_OPEN=${BENCH_HALF_OPEN:-1000}
-DPD=60s
+# liveness checks every DPD of idleness: long enough by default that they
+# do not add to the cost of the handshakes being measured (rag-bench answers
+# them and reports how many it saw)
+DPD=${BENCH_DPD:-10m}
 IKE_LIFE=24h
 CHILD_LIFE=8h
 RAG_BENCH=${RAG_BENCH:-$RAG_BUILD_DIR/tests/bench/rag-bench}
 REPORT=$E2E_ARTIFACTS/report.txt
-RES=$E2E_WORK/results
+RES=$E2E_ARTIFACTS/results	# on the results share: kept if a later round fails
 [ -x "$RAG_BENCH" ] || e2e_fail "rag-bench not built at $RAG_BENCH"
 mkdir -p "$RES"
 
@@ -288,8 +291,11 @@ line() {
 	echo "slow-down that host load and TCG add to both processes' CPU time."
 } > "$REPORT"
 cat "$REPORT"
+# ragd must establish every SA; strongSwan is the reference: its failures
+# are reported (table, rag-bench-strongswan-R.log), not a failure of ours
 for ((r = 1; r <= ROUNDS; r++)); do
 	e2e_check "round $r: ragd established every IKE SA" test "$(ready_key "$RES/ragd.$r" established)" = "$N"
-	e2e_check "round $r: strongSwan established every IKE SA" test "$(ready_key "$RES/strongswan.$r" established)" = "$N"
+	[ "$(ready_key "$RES/strongswan.$r" established)" = "$N" ] ||
+		e2e_log "NOTE: round $r: strongSwan established $(ready_key "$RES/strongswan.$r" established) of $N (reasons in rag-bench-strongswan-$r.log)"
 done
 e2e_finish

@@ -14,9 +14,10 @@
 #                     address:port per IKE SA)
 #   BENCH_IKE / BENCH_ESP   proposals (aes256gcm16-prfsha384-x25519 / aes256gcm16)
 #   BENCH_HALF_OPEN   half-open limit = charon cookie_threshold (1000)
+#   BENCH_DPD         liveness-check interval of both responders (10m)
 #   BENCH_OUT         results dir (default $RAG_BUILD_DIR/tests/bench/out/responder-N)
 #   RAG_E2E_MEM       guest memory in MiB (default: 2048 + 96 KiB per SA)
-#   RAG_E2E_TIMEOUT   guest time limit in s (default: 900 + 0.5 s per SA and round)
+#   RAG_E2E_TIMEOUT   guest time limit in s (default: 900 + 2 s per SA and round)
 # Needs what the e2e suite needs (root, qemu-system-x86, strongSwan, ...):
 # missing prerequisites are a failure, never a skip.
 set -u
@@ -34,14 +35,24 @@ for b in daemon/ragd cli/rag-ctl tests/bench/rag-bench; do
 done
 export BENCH_N=$N
 export BENCH_ROUNDS=${BENCH_ROUNDS:-2}
-export RAG_E2E_ENV="BENCH_N BENCH_CONC BENCH_HOLD BENCH_ROUNDS BENCH_THREADS BENCH_SOURCES BENCH_PORTS BENCH_IKE BENCH_ESP BENCH_HALF_OPEN ${RAG_E2E_ENV:-}"
+export RAG_E2E_ENV="BENCH_N BENCH_CONC BENCH_HOLD BENCH_ROUNDS BENCH_THREADS BENCH_SOURCES BENCH_PORTS BENCH_IKE BENCH_ESP BENCH_HALF_OPEN BENCH_DPD ${RAG_E2E_ENV:-}"
 export RAG_E2E_MEM=${RAG_E2E_MEM:-$((2048 + N * 96 / 1024))}
-export RAG_E2E_TIMEOUT=${RAG_E2E_TIMEOUT:-$((900 + N * BENCH_ROUNDS / 2))}
+export RAG_E2E_TIMEOUT=${RAG_E2E_TIMEOUT:-$((900 + 2 * N * BENCH_ROUNDS))}
 OUT=${BENCH_OUT:-$RAG_BUILD_DIR/tests/bench/out/responder-$N}
+# A run can take hours: work on a snapshot of the binaries and of the guest
+# script (bash reads a script as it goes), so that a rebuild or an edit in
+# the tree meanwhile changes nothing between rounds.  The guest sees the
+# host's /tmp.
+SNAP=$(mktemp -d /tmp/rag-bench-run.XXXXXX) || exit 1
+trap 'rm -rf "$SNAP"' EXIT
+cp "$RAG_BUILD_DIR/daemon/ragd" "$RAG_BUILD_DIR/cli/rag-ctl" "$RAG_BUILD_DIR/tests/bench/rag-bench" \
+	"$HERE/responder_bench_guest.sh" "$SNAP/" || exit 1
+export RAGD_BIN=$SNAP/ragd RAG_CTL_BIN=$SNAP/rag-ctl RAG_BENCH=$SNAP/rag-bench
+RAG_E2E_ENV="$RAG_E2E_ENV RAGD_BIN RAG_CTL_BIN RAG_BENCH"
 echo "run-responder-bench: N=$N, guest ${RAG_E2E_MEM} MiB, time limit ${RAG_E2E_TIMEOUT} s, results in $OUT"
 t0=$(date +%s)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-"$SRC/tests/e2e/run-e2e.sh" "$HERE/responder_bench_guest.sh" "$OUT"
+"$SRC/tests/e2e/run-e2e.sh" "$SNAP/responder_bench_guest.sh" "$OUT"
 rc=$?
 echo "run-responder-bench: guest run took $(( $(date +%s) - t0 )) s (exit $rc)"
 if [ -s "$OUT/report.txt" ]; then
