@@ -77,7 +77,7 @@ export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
 export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 NOTIFY_SOCKET=$notify WATCHDOG_USEC=400000 "$ragd" -f -c "$tmp/ragd.conf" 2>"$tmp/ragd.log" &
 pid=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 [ -S "$sock" ] && ok "control socket created" || bad "no control socket"
 sleep 0.5
 
@@ -152,7 +152,7 @@ pid=
 sum1=$(cat "$tmp/state/ca.crt" "$tmp/state/server.crt" | sha256sum)
 "$ragd" -c "$tmp/ragd.conf" 2>"$tmp/ragd2.log" &
 pid=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 sum2=$(cat "$tmp/state/ca.crt" "$tmp/state/server.crt" | sha256sum)
 [ "$sum1" = "$sum2" ] && ok "second start reuses the certificates" || bad "certificates regenerated"
 if grep -q "generated a new" "$tmp/ragd2.log"; then bad "second start generated again"; else ok "no generation on second start"; fi

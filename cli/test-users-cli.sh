@@ -39,10 +39,14 @@ timezone = UTC
 split-tunnel = no    # the IKE service needs something to route
 EOT
 sock=$tmp/run/ragd.sock
+# IKE on unprivileged high ports (net.h: RAG_IKE_PORT / RAG_NATT_PORT), so
+# another ragd on this host (parallel tests) does not make this one fail
+export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
+export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 start() {
 	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
 	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
 }
 stop() {
