@@ -74,23 +74,6 @@ static void put_hex(char *out, size_t *off, const void *s, size_t n)
 	out[*off] = '\0';
 }
 
-/* Write s as a JSON string. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* Print the daemon's tab-separated list (see ctl_users.c) as a table or JSON. */
 static void print_list(char *body, bool json)
 {
@@ -123,7 +106,7 @@ static void print_list(char *body, bool json)
 		for (size_t k = 0; k < 10; k++) {
 			if (k)
 				putchar(',');
-			json_str(keys[k]);
+			print_json_str(keys[k]);
 			putchar(':');
 			if (k == 2 || k == 3)
 				printf("%s", !strcmp(f[k], "yes") ? "true" : "false");
@@ -139,14 +122,14 @@ static void print_list(char *body, bool json)
 					     g = strtok_r(NULL, ",", &gs)) {
 						if (!gfirst)
 							putchar(',');
-						json_str(g);
+						print_json_str(g);
 						gfirst = false;
 					}
 				putchar(']');
 			} else if (!strcmp(f[k], "-"))
 				printf("null");
 			else
-				json_str(f[k]);
+				print_json_str(f[k]);
 		}
 		putchar('}');
 	}
