@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "log_text.h"
 #include "rag-ctl.h"
 
 /* See rag-ctl.h. */
@@ -138,21 +139,10 @@ int ctl_request(const struct ctl_ctx *ctx, const char *what, const char *request
 	return code == RAG_CTL_E_USAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
-/* Write s as a JSON string (quotes, escapes, control characters as \u). */
+/* Write s[0..n) as a JSON string (log_text.h: escapes, valid UTF-8). */
 static void json_str(const char *s, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	text_json(stdout, s, n);
 }
 
 /* See rag-ctl.h. */

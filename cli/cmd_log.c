@@ -145,7 +145,8 @@ static int log_search(const struct ctl_ctx *ctx, struct opt_val *v)
 	oldest = now - (int64_t)c->retention * 1000;
 	if (!v[O_SINCE].count)
 		q.since_ms = oldest;
-	if (q.since_ms < oldest) {
+	/* an explicit --since before it, or an --until that ends before it */
+	if (q.since_ms < oldest || q.until_ms <= oldest) {
 		logt_format(oldest, when, sizeof(when));
 		snprintf(err, sizeof(err), "the window reaches beyond retention (%u days): the "
 			 "oldest searchable time is %s", c->retention / 86400, when);

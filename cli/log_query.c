@@ -215,30 +215,47 @@ static int col_index(sqlite3_stmt *st, const char *name)
 	return -1;
 }
 
-/* See log_query.h. */
+/* Write v in decimal (the export's hot path: no printf). */
+static void put_int(FILE *f, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
+/* See log_query.h.  (Unlocked stdio: rag-ctl is single-threaded.) */
 void logq_row_json(FILE *f, sqlite3_stmt *st)
 {
 	int n = sqlite3_column_count(st), t = col_index(st, "time_ms");
 	char when[LOGT_FMT_MAX];
 
-	putc('{', f);
+	putc_unlocked('{', f);
 	if (t >= 0) {
 		logt_format(sqlite3_column_int64(st, t), when, sizeof(when));
-		fprintf(f, "\"time\":\"%s\",", when);
+		fputs_unlocked("\"time\":\"", f);
+		fputs_unlocked(when, f);
+		fputs_unlocked("\",", f);
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = sqlite3_column_name(st, i);
 
 		if (i)
-			putc(',', f);
+			putc_unlocked(',', f);
 		text_json(f, name, strlen(name));
-		putc(':', f);
+		putc_unlocked(':', f);
 		switch (sqlite3_column_type(st, i)) {
 		case SQLITE_INTEGER:
-			fprintf(f, "%lld", (long long)sqlite3_column_int64(st, i));
+			put_int(f, sqlite3_column_int64(st, i));
 			break;
 		case SQLITE_NULL:
-			fputs("null", f);
+			fputs_unlocked("null", f);
 			break;
 		default: {
 			/* STRICT tables: TEXT (or a BLOB nobody writes) */
@@ -249,7 +266,7 @@ void logq_row_json(FILE *f, sqlite3_stmt *st)
 		}
 		}
 	}
-	putc('}', f);
+	putc_unlocked('}', f);
 }
 
 /* One table cell: the value escaped, padded to width (0 = last column). */

@@ -100,26 +100,36 @@ int logt_parse_date(const char *s, struct logt_date *d)
 	return 0;
 }
 
-/* Local wall-clock time -> UTC seconds via mktime (DST from the zone).
- * A time in a spring-forward gap comes out as mktime normalises it. */
+/* The zone's offset from UTC (seconds east) at instant t. */
+static int64_t gmtoff_at(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	return localtime_r(&tt, &tm) ? (int64_t)tm.tm_gmtoff : 0;
+}
+
+/*
+ * Local wall-clock time -> UTC seconds, deterministically around offset
+ * changes (mktime's choice for tm_isdst = -1 depends on glibc's cache of the
+ * last call): the candidates are the wall time minus the offset in force a
+ * day before and a day after; a candidate is right when the zone shows that
+ * wall time at it.  Two right ones (a repeated hour): the first occurrence.
+ * None (a skipped hour): the offset before the change, so 02:30 on a
+ * 02:00 -> 03:00 night reads as 03:30.
+ */
 static int local_to_utc(const struct logt_date *d, int h, int mi, int s, int64_t *out)
 {
-	struct tm tm;
-	time_t t;
+	int64_t wall = logt_days(d) * S_PER_DAY + h * 3600LL + mi * 60LL + s;
+	int64_t ta = wall - gmtoff_at(wall - S_PER_DAY), tb = wall - gmtoff_at(wall + S_PER_DAY);
+	bool a_ok = ta + gmtoff_at(ta) == wall, b_ok = tb + gmtoff_at(tb) == wall;
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = d->y - 1900;
-	tm.tm_mon = d->m - 1;
-	tm.tm_mday = d->d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	tm.tm_isdst = -1;
-	errno = 0;
-	t = mktime(&tm);
-	if (t == (time_t)-1 && errno)
-		return -ERANGE;
-	*out = (int64_t)t;
+	if (a_ok && b_ok)
+		*out = ta < tb ? ta : tb;
+	else if (b_ok)
+		*out = tb;
+	else
+		*out = ta;	/* right, or the gap: the offset before the change */
 	return 0;
 }
 

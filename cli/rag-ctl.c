@@ -25,7 +25,7 @@ static const struct {
 	{ "status", status_main, "daemon, version, SA counts, clock sync state" },
 	{ "reload", reload_main, "re-read configuration and certificates" },
 	{ "sa", sa_main, "list | kill IKE SAs" },
-	{ "user", user_main, "add | del | passwd | lock | unlock | list users" },
+	{ "user", user_main, "add | del | passwd | psk | lock | unlock | list users" },
 	{ "group", group_main, "user groups and their members" },
 	{ "hostgroup", hostgroup_main, "destination address groups" },
 	{ "servicegroup", servicegroup_main, "service (protocol/port) groups" },

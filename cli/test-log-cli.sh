@@ -47,10 +47,14 @@ timezone = Asia/Tokyo
 split-tunnel = no    # the IKE service needs something to route
 EOT
 sock=$tmp/run/ragd.sock
+# IKE on unprivileged high ports (net.h: RAG_IKE_PORT / RAG_NATT_PORT), so
+# parallel tests (and other ragd instances on the host) do not collide on 500
+export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
+export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 start() {
 	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
 	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done  # 60 s: sanitizer builds, loaded hosts
 	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
 }
 stop() {
@@ -119,6 +123,8 @@ c log search --type audit; expect_rc 0 $? "search audit (empty is fine)"
 c log search --type connection --since -91d; expect_rc 1 $? "a window beyond retention (90d) is refused"
 contains "$tmp/err" "oldest searchable time is" "the refusal names the oldest searchable time"
 c log search --type connection --since "$(day -100)"; expect_rc 1 $? "an ISO --since beyond retention is refused"
+c log search --type connection --until "$(day -95)"; expect_rc 1 $? "an --until before the retention window is refused"
+contains "$tmp/err" "oldest searchable time is" "naming the oldest time"
 c log search --type bogus; expect_rc 2 $? "bad --type"
 c log search --type auth --since yesterday; expect_rc 2 $? "bad time"
 contains "$tmp/err" "ISO 8601" "the usage error says what a time is"
@@ -168,6 +174,31 @@ contains "$tmp/err" "acl.jsonl: SHA-256" "verify names the tampered file"
 lacks "$tmp/err" "connection.jsonl" "and only that file"
 c log verify "$tmp/nonexistent.tar.gz"; expect_rc 1 $? "missing bundle"
 c log verify; expect_rc 2 $? "verify without FILE"
+
+# ragd signs only this gateway's bundle manifests (daemon/ctl_log.c)
+raw() { # request line -> first response line
+	python3 - "$sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline().strip())
+PY
+}
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+r=$(raw "log sign $(hex '{"format":"rag-log-bundle/1","gateway_id":"vpn.test.example"}')")
+case $r in OK) ok "ragd signs a manifest of this gateway";; *) bad "log sign of a good manifest: $r";; esac
+r=$(raw "log sign $(hex '{"format":"rag-log-bundle/1","gateway_id":"other.example"}')")
+case $r in "ERR 1 "*gateway_id*) ok "another gateway's manifest refused";; *) bad "foreign manifest: $r";; esac
+r=$(raw "log sign $(hex 'arbitrary bytes to sign')")
+case $r in "ERR 1 "*"not a JSON object"*) ok "arbitrary bytes refused";; *) bad "arbitrary bytes: $r";; esac
+r=$(raw "log sign $(hex '{"format":"x","gateway_id":"vpn.test.example"}')")
+case $r in "ERR 1 "*format*) ok "a non-manifest JSON object refused";; *) bad "non-manifest: $r";; esac
+r=$(raw "log sign zz")
+case $r in "ERR 2 "*) ok "bad hex is a usage error";; *) bad "bad hex: $r";; esac
+r=$(raw "log sign $(head -c 1901 /dev/zero | od -An -tx1 | tr -d ' \n')")
+case $r in "ERR 2 "*) ok "a manifest over 1900 bytes refused";; *) bad "long manifest: $r";; esac
+grep -q "signed a log bundle manifest" "$tmp/ragd.log" && ok "each signature is logged" || bad "no log line for signatures"
 
 stop
 # ragd down: verification needs only the bundle and the public key;

@@ -89,8 +89,11 @@ void ctl_log_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn e
 		return;
 	}
 	if (hexlen == 0 || hexlen % 2 || hexlen / 2 > LOGSIGN_MAX_MESSAGE) {
-		refuse(emit, arg, RAG_CTL_E_USAGE, "log sign: the manifest must be 1.."
-		       "1900 bytes, hex-encoded");
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "log sign: the manifest must be 1..%d bytes, "
+			 "hex-encoded", LOGSIGN_MAX_MESSAGE);
+		refuse(emit, arg, RAG_CTL_E_USAGE, msg);
 		return;
 	}
 	m = malloc(hexlen / 2);

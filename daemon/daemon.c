@@ -15,6 +15,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
@@ -225,6 +226,7 @@ static void handle_timer(struct ragd *d)
 		d->next_watchdog_ms = now + d->watchdog_usec / 2000u;
 	}
 	ctl_expire(d, now);
+	ragd_acl_tick(d);
 	notify_status(d, false);
 }
 
@@ -311,6 +313,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 || ragd_policy_open(&d) < 0 ||
 	    ctl_listen(&d, d.cfg->control_socket) < 0)
 		goto out;
+	ragd_acl_open(&d);	/* failure logged: no CHILD SA is installed then */
 	log_notice("control socket %s", d.ctl_path);
 	if (rag_resp_start(&d) < 0) {
 		log_err("not starting: the IKE service could not start");
@@ -347,6 +350,8 @@ int ragd_run(const char *config_path, bool explicit_path)
 				handle_timer(&d);
 			else if (tag == RAGD_TAG_CTL)
 				ctl_accept(&d);
+			else if (tag == RAGD_TAG_NFLOG)
+				ragd_acl_event(&d);
 			else if (tag == RAGD_TAG_WORKERS || tag == RAGD_TAG_KERN ||
 				 tag >= RAGD_TAG_NET)
 				rag_resp_event(&d, tag, evs[i].events);
@@ -358,6 +363,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	status = 0;
 out:
 	rag_resp_stop(&d);	/* DELETE to every peer, kernel state removed */
+	ragd_acl_close(&d);	/* the nftables table; last acl rows */
 	ctl_close(&d);
 	if (d.timerfd >= 0)
 		close(d.timerfd);

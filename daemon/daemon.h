@@ -24,6 +24,7 @@ enum ragd_tag {
 	RAGD_TAG_CLIENT = 16,		/* + client slot */
 	RAGD_TAG_WORKERS = 48,		/* responder: worker completions */
 	RAGD_TAG_KERN = 49,		/* responder: XFRM events */
+	RAGD_TAG_NFLOG = 50,		/* acl.h: the access-control log */
 	RAGD_TAG_NET = 64,		/* responder: + IKE socket index */
 };
 
@@ -41,6 +42,7 @@ struct ctl_client {
 };
 
 struct rag_resp;
+struct rag_acl;
 struct secrets;
 struct users;
 struct connlog;
@@ -81,6 +83,9 @@ struct ragd {
 	/* the access policy (policy.h, ctl_policy.c): rag.db's groups and
 	 * rules as the current snapshot; NULL until ragd_policy_open */
 	struct rag_policy *policy;
+
+	/* access control (acl.h): nftables enforcement and the acl log */
+	struct rag_acl *acl;
 };
 
 /*

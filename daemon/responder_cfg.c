@@ -293,6 +293,9 @@ struct rag_resp_gen *gen_build(struct rag_resp *r, char *err, size_t errlen)
 			if (r->d->users) {
 				x->methods |= IKE_EXCH_M_PSK;
 				x->psk_lookup = resp_psk_cb;
+				/* PSK clients (NetworkManager, iOS, Android)
+				 * expect our AUTH by the same key */
+				x->psk_reply = true;
 			}
 			break;
 		case RAG_AUTH_EAP_MSCHAPV2:

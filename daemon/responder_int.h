@@ -126,6 +126,8 @@ size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *ou
 			   size_t outlen);
 /* (un)register the users hook that ends a deleted / locked user's SAs */
 void resp_users_attach(struct rag_resp *r, bool attach);
+/* sa's virtual IPs join (up) / leave its user's access-policy class (acl.h) */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up);
 
 /* responder_kern.c */
 void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i);

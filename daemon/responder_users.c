@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "acl.h"
 #include "connlog.h"
 #include "daemon.h"
 #include "log.h"
@@ -320,4 +321,48 @@ void resp_users_attach(struct rag_resp *r, bool attach)
 {
 	if (r->d->users)
 		users_set_hook(r->d->users, attach ? users_hook : NULL, attach ? r->d : NULL);
+}
+
+/* The name the access policy knows sa's user by: the stored user of that
+ * name, else the user whose --cert-subject is the peer's certificate
+ * subject, else the identity as it is (no rule applies to it). */
+static void acl_user(struct rag_resp *r, const struct rag_sa *sa, char *out, size_t outlen)
+{
+	struct users *u = r->d->users;
+	struct users_entry e;
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(out, outlen, "%s", sa->user);
+	if (!u)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (sa->user[0] && users_lookup(u, sa->user, strlen(sa->user), now, false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		users_entry_free(&e);
+	} else if (sa->ike && sa->ike->auth.cert.present && sa->ike->auth.cert.subject[0] &&
+		   users_lookup_subject(u, sa->ike->auth.cert.subject, now, false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		users_entry_free(&e);
+	}
+}
+
+/* See responder_int.h. */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up)
+{
+	char user[RAG_SA_USER_MAX + 1];
+
+	if (up)
+		acl_user(r, sa, user, sizeof(user));
+	if (sa->have_vip4) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET, sa->vip4, user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET, sa->vip4);
+	}
+	if (sa->have_vip6) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET6, sa->vip6, user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET6, sa->vip6);
+	}
 }

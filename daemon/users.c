@@ -797,13 +797,46 @@ static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 	return SQLITE_OK;
 }
 
+/* Run sql ("... ?1 = blob ... ?2 = id") once; the sqlite3_step() code. */
+static int update_blob(sqlite3 *db, const char *sql, int64_t id, const uint8_t *blob,
+		       size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, &st, sql);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* See users.h. */
+int users_psk_check(size_t len, char *err, size_t errlen)
+{
+	if (len < USERS_PSK_MIN) {
+		rag_seterr(err, errlen, "PSK too short: %zu bytes, at least %d are required (a "
+			   "short PSK can be guessed offline from one captured IKE exchange)",
+			   len, USERS_PSK_MIN);
+		return -EINVAL;
+	}
+	if (len > USERS_PSK_MAX) {
+		rag_seterr(err, errlen, "PSK too long: %zu bytes, at most %d", len,
+			   USERS_PSK_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* See users.h. */
 int users_add(struct users *u, const char *name, const char *password, size_t pwlen,
-	      const char *const *groups, size_t ngroups, const char *cert_subject,
-	      int64_t now, char *err, size_t errlen)
+	      const uint8_t *psk, size_t psklen, const char *const *groups, size_t ngroups,
+	      const char *cert_subject, int64_t now, char *err, size_t errlen)
 {
-	uint8_t blob[64];
-	size_t blen = 0, nusers;
+	uint8_t blob[64], pblob[USERS_PSK_MAX + SECRETS_OVERHEAD];
+	size_t blen = 0, pblen = 0, nusers;
 	sqlite3_stmt *st = NULL;
 	struct user_rec *rec = NULL;
 	int64_t id;
@@ -852,6 +885,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		rag_seterr(err, errlen, "empty password");
 		return -EINVAL;
 	}
+	if (psk && users_psk_check(psklen, err, errlen) < 0)
+		return -EINVAL;
 	rec = calloc(1, sizeof(*rec));
 	if (!rec || store_exec(u->db, "BEGIN IMMEDIATE", err, errlen) < 0) {
 		if (!rec)
@@ -882,15 +917,19 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		r = seal_password(u, id, password, pwlen, blob, sizeof(blob), &blen, err, errlen);
 		if (r < 0)
 			goto rollback;
-		rc = prepare(u->db, &st, "UPDATE users SET nt_hash = ?1 WHERE id = ?2");
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, blob, (int)blen, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, id);
-			rc = sqlite3_step(st);
+		if (update_blob(u->db, "UPDATE users SET nt_hash = ?1 WHERE id = ?2", id, blob,
+				blen) != SQLITE_DONE)
+			goto sqlerr;
+	}
+	if (psk) {
+		r = secrets_seal(u->sec, SECRETS_PSK, id, psk, psklen, pblob, sizeof(pblob),
+				 &pblen);
+		if (r < 0) {
+			rag_seterr(err, errlen, "cannot seal the PSK");
+			goto rollback;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (rc != SQLITE_DONE)
+		if (update_blob(u->db, "UPDATE users SET psk = ?1 WHERE id = ?2", id, pblob,
+				pblen) != SQLITE_DONE)
 			goto sqlerr;
 	}
 	for (size_t i = 0; i < ngroups; i++) {
@@ -949,11 +988,18 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		rec->nt_blob = memdup(blob, blen, &ok);
 		rec->nt_len = blen;
 	}
+	if (pblen) {
+		bool ok = true;
+
+		rec->psk_blob = memdup(pblob, pblen, &ok);
+		rec->psk_len = pblen;
+	}
 	pthread_rwlock_wrlock(&u->lock);
-	r = (cert_subject && !rec->subject) || (blen && !rec->nt_blob) ? -ENOMEM :
-	    cache_add(u, rec);
+	r = (cert_subject && !rec->subject) || (blen && !rec->nt_blob) ||
+	    (pblen && !rec->psk_blob) ? -ENOMEM : cache_add(u, rec);
 	pthread_rwlock_unlock(&u->lock);
 	sodium_memzero(blob, sizeof(blob));
+	sodium_memzero(pblob, sizeof(pblob));
 	if (r < 0) {
 		rec_free(rec);
 		rag_seterr(err, errlen, "added to rag.db but out of memory for the cache");
@@ -966,6 +1012,7 @@ sqlerr:
 rollback:
 	store_exec(u->db, "ROLLBACK", NULL, 0);
 	sodium_memzero(blob, sizeof(blob));
+	sodium_memzero(pblob, sizeof(pblob));
 	rec_free(rec);
 	return r;
 }
@@ -1104,10 +1151,8 @@ int users_set_psk(struct users *u, const char *name, const uint8_t *psk, size_t 
 
 	if (r < 0)
 		return r;
-	if (psk && (len == 0 || len > USERS_PSK_MAX)) {
-		rag_seterr(err, errlen, "a PSK has 1-%d bytes", USERS_PSK_MAX);
+	if (psk && users_psk_check(len, err, errlen) < 0)
 		return -EINVAL;
-	}
 	if (psk) {
 		r = secrets_seal(u->sec, SECRETS_PSK, id, psk, len, blob, sizeof(blob), &blen);
 		if (r < 0) {

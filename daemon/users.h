@@ -44,6 +44,11 @@
 #define USERS_GROUPS_MAX   32		/* --group per user */
 #define USERS_PASSWORD_MAX 256		/* UTF-16 units (MSCHAPv2 limit), bytes here */
 #define USERS_PSK_MAX      256
+/* Shortest PSK accepted: an IKE_AUTH exchange captured once lets anyone
+ * test guesses offline (AUTH = prf(prf(PSK, "Key Pad for IKEv2"), ...),
+ * RFC 7296 2.15), so short keys are refused; NetworkManager-strongswan
+ * demands the same minimum. */
+#define USERS_PSK_MIN      20
 #define USERS_DB_FILE      "rag.db"
 
 struct users;
@@ -134,15 +139,20 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
  * err (naming the value): -EINVAL invalid name/password/subject, -EEXIST,
  * -ENOENT (user or group), -E2BIG (limits), -ENOTSUP (no MD4), -EIO. */
 
-/* Add a user.  password (UTF-8, pwlen bytes) may be NULL for certificate-only
- * users; groups must exist. */
+/* Add a user.  password (UTF-8, pwlen bytes) and psk (psklen bytes,
+ * USERS_PSK_MIN..USERS_PSK_MAX) may be NULL (certificate-only users);
+ * groups must exist.  All of it is stored in one transaction. */
 int users_add(struct users *u, const char *name, const char *password, size_t pwlen,
-	      const char *const *groups, size_t ngroups, const char *cert_subject,
-	      int64_t now, char *err, size_t errlen);
+	      const uint8_t *psk, size_t psklen, const char *const *groups, size_t ngroups,
+	      const char *cert_subject, int64_t now, char *err, size_t errlen);
 int users_del(struct users *u, const char *name, char *err, size_t errlen);
 int users_passwd(struct users *u, const char *name, const char *password, size_t pwlen,
 		 int64_t now, char *err, size_t errlen);
-/* Set (psk non-NULL) or remove (NULL) the user's PSK. */
+/* Is len an acceptable PSK length (USERS_PSK_MIN..USERS_PSK_MAX)?  0, or
+ * -EINVAL with the reason in err. */
+int users_psk_check(size_t len, char *err, size_t errlen);
+/* Set (psk non-NULL, length as users_psk_check) or remove (NULL) the
+ * user's PSK; the user's SAs end (USERS_EV_PASSWORD). */
 int users_set_psk(struct users *u, const char *name, const uint8_t *psk, size_t len,
 		  int64_t now, char *err, size_t errlen);
 /* lock = true: administrator lock; false: unlock (also clears a lockout and

@@ -364,6 +364,7 @@ void ike_sa_free(struct ike_sa *sa)
 		exch_child_release(sa, i);
 	exch_pend_clear(&sa->pend);
 	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
+	ike_key_free(&sa->reply_psk);
 	ike_dh_free(sa->dh);
 	ike_sa_keys_free(&sa->keys);
 	ike_buf_free(&sa->init_req);

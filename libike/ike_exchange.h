@@ -214,6 +214,12 @@ struct ike_exch_cfg {
 	 * 0 = only peer_auth (PSK or SIG).  Certificate AUTH is checked
 	 * against trust, PSK against peer_psk or psk_lookup(). */
 	uint32_t methods;
+	/* Responder: answer an initiator that authenticated with a shared
+	 * key (method 2) with AUTH by the same key, and no CERT (what
+	 * NetworkManager-strongswan, iOS and Android expect in their PSK
+	 * modes: RFC 7296 2.15 lets each side choose its method); false =
+	 * always our cfg->auth */
+	bool psk_reply;
 	bool eap_identity_round;	/* responder: EAP-Identity first (Windows) */
 	uint8_t eap_first;		/* responder: EAP_TYPE_MSCHAPV2 / _TLS to
 					 * offer first; 0 = MSCHAPv2 when allowed */
@@ -342,6 +348,9 @@ struct ike_sa {
 	uint8_t peer_id[IKE_EXCH_MAX_ID];
 	size_t peer_id_len;
 	uint8_t peer_auth_method;	/* AUTH method the peer used */
+	struct ike_key reply_psk;	/* responder with cfg->psk_reply: the
+					 * initiator's verified key, for our AUTH;
+					 * wiped once IKE_AUTH is over */
 	uint8_t peer_auth_hash;		/* signatures: enum ike_hash_alg used */
 	bool peer_auth_pss;		/* signatures: RSASSA-PSS */
 	bool cp_have_ip4;		/* initiator: address assigned by CP */

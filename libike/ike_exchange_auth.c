@@ -7,7 +7,8 @@
  *                                      SAr2, TSi, TSr}
  *
  * Peer authentication: shared key (method 2; the key from cfg->peer_psk or
- * the psk_lookup callback) or a signature (methods 1, 9-11, 14) with a
+ * the psk_lookup callback; with cfg->psk_reply a responder answers such an
+ * initiator with AUTH by the same key) or a signature (methods 1, 9-11, 14) with a
  * certificate chain verified against the configured CA store, whose
  * end-entity certificate must name the peer's ID; cfg->methods limits what
  * a responder accepts.  A request without AUTH asks for EAP (2.16): the
@@ -218,13 +219,16 @@ static int put_auth(const struct ike_sa *sa, struct ike_msg_builder *mb,
 	ike_buf_init(&oct);
 	ike_buf_init(&sig);
 	r = octets(sa, sa->initiator, idb, idb_len, &oct);
-	if (r == 0 && (msk || cfg->auth == IKE_EXCH_AUTH_PSK)) {
+	if (r == 0 && (msk || sa->reply_psk.ptr || cfg->auth == IKE_EXCH_AUTH_PSK)) {
 		uint8_t a[64];
 
 		if (msk)
 			r = ike_auth_eap(sa->keys.prf, msk->ptr, msk->len,
 					 sa->initiator ? &sa->keys.sk_pi :
 					 &sa->keys.sk_pr, oct.data, oct.len, a);
+		else if (sa->reply_psk.ptr)	/* cfg->psk_reply */
+			r = ike_auth_psk(sa->keys.prf, sa->reply_psk.ptr,
+					 sa->reply_psk.len, oct.data, oct.len, a);
 		else
 			r = ike_auth_psk(sa->keys.prf, cfg->psk, cfg->psk_len,
 					 oct.data, oct.len, a);
@@ -269,7 +273,7 @@ int exch_auth_put_identity(const struct ike_sa *sa, struct ike_msg_builder *mb,
 	if (r == 0)
 		r = ike_id_build(mb, id_pl, cfg->id_type, cfg->id, cfg->id_len);
 	for (size_t i = 0; r == 0 && cfg->auth == IKE_EXCH_AUTH_SIG &&
-	     i < cfg->n_certs; i++)
+	     !sa->reply_psk.ptr && i < cfg->n_certs; i++)
 		r = ike_cert_build(mb, IKE_CERT_X509_SIG, cfg->certs[i].ptr,
 				   cfg->certs[i].len);
 	if (r == 0 && sa->initiator && cfg->peer_auth == IKE_EXCH_AUTH_SIG)
@@ -498,6 +502,12 @@ int exch_auth_verify_peer(struct ike_sa *sa, const struct ike_chain *in)
 						  oct.data, oct.len, a.data,
 						  a.len) < 0)
 			r = auth_refuse(sa, IKE_AF_BAD_AUTH);
+		if (r == 0 && !sa->initiator && sa->cfg->psk_reply) {
+			/* our AUTH will use the same key (cfg->psk_reply) */
+			ike_key_free(&sa->reply_psk);
+			sa->reply_psk = k;
+			memset(&k, 0, sizeof(k));
+		}
 		ike_key_free(&k);
 	} else {
 		EVP_PKEY *key = peer_cert_key(sa, in, &id);
@@ -812,6 +822,7 @@ int exch_auth_fail(struct ike_sa *sa, uint32_t msg_id, uint8_t reason,
 	res->notify = IKE_N_AUTHENTICATION_FAILED;
 	sa->state = IKE_ST_FAILED;
 	exch_eap_free(sa);
+	ike_key_free(&sa->reply_psk);
 	return r < 0 ? r : 1;
 }
 
@@ -957,7 +968,9 @@ int exch_auth_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		 * response" */
 		return exch_auth_fail(sa, v->hdr.msg_id, IKE_AF_BAD_AUTH, -1,
 				      out, res);
-	return exch_auth_finish(sa, v->hdr.msg_id, in, NULL, out, res);
+	r = exch_auth_finish(sa, v->hdr.msg_id, in, NULL, out, res);
+	ike_key_free(&sa->reply_psk);	/* IKE_AUTH is over either way */
+	return r;
 }
 
 /* Is every selector of got inside one of want (the responder may only

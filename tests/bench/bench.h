@@ -117,6 +117,8 @@ struct bench_stats {
 	size_t n_reason;
 	uint64_t reason_overflow;	/* failures whose reason did not fit */
 	uint64_t retransmits, cookie_rounds, ke_rounds;
+	uint64_t peak_inflight;		/* most handshakes in flight at once
+					 * (merged: the sum of the threads') */
 	uint32_t *lat_us;		/* handshake latencies, one per success */
 	size_t n_lat;
 	uint8_t (*vip4)[4];		/* assigned virtual addresses */
@@ -126,6 +128,7 @@ struct bench_stats {
 	double cpu_s;			/* rag-bench's own user+system CPU time
 					 * from the start to the end of the setup
 					 * phase (all threads); < 0 = unknown */
+	long maxrss_kib;		/* rag-bench's peak RSS at that point */
 	/* traffic, all phases */
 	uint64_t tx, tx_errors, rx, rx_unknown, rx_rejected;
 	/* hold phase (and requests that arrived earlier) */

@@ -376,7 +376,8 @@ static void start_one(struct bthread *t, int64_t now)
 	if (t->st.t_first_ns == 0)
 		t->st.t_first_ns = now;
 	s->state = S_INIT;
-	t->inflight++;
+	if (++t->inflight > t->st.peak_inflight)
+		t->st.peak_inflight = t->inflight;
 	request_out(t, i, now);
 }
 
@@ -692,6 +693,8 @@ static void *thread_main(void *arg)
 	struct bthread *t = arg;
 	struct epoll_event ev[32];
 
+	t->next_start_ns = mono_ns();	/* the first start is not a burst of two */
+
 	while (t->phase != P_DONE && t->err == 0) {
 		int64_t now = mono_ns();
 		int n;
@@ -699,6 +702,10 @@ static void *thread_main(void *arg)
 		if (t->phase == P_SETUP) {
 			while (t->next < t->nslots && t->inflight < t->conc) {
 				if (t->interval_ns) {
+					/* one start per interval; after a stall at
+					 * most one more is let through at once, and
+					 * the k-th start is never earlier than
+					 * (k - 1) intervals after the first */
 					if (now < t->next_start_ns)
 						break;
 					if (t->next_start_ns < now - t->interval_ns)
@@ -860,13 +867,15 @@ static int raise_nofile(size_t need, char *err, size_t errlen)
 	return 0;
 }
 
-/* user + system CPU seconds of the whole process, or -1 */
-static double cpu_now(void)
+/* user + system CPU seconds of the whole process, or -1; its peak RSS in
+ * *maxrss (KiB) */
+static double cpu_now(long *maxrss)
 {
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return -1;
+	*maxrss = ru.ru_maxrss;
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
@@ -929,7 +938,8 @@ int bench_run(const struct bench_cfg *c,
 	struct bsock *socks;
 	struct bthread *th = NULL;
 	struct bshared sh;
-	double cpu0 = cpu_now(), cpu1 = -1;
+	long rss0 = 0, rss1 = 0;
+	double cpu0 = cpu_now(&rss0), cpu1 = -1;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -1002,7 +1012,7 @@ int bench_run(const struct bench_cfg *c,
 	while (sh.setup_done < nt)
 		pthread_cond_wait(&sh.cv, &sh.mu);
 	pthread_mutex_unlock(&sh.mu);
-	cpu1 = cpu_now();
+	cpu1 = cpu_now(&rss1);
 	{
 		struct bench_stats m;
 		int wr;
@@ -1013,6 +1023,7 @@ int bench_run(const struct bench_cfg *c,
 		m.n_threads = nt;
 		m.n_sockets = total;
 		m.cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+		m.maxrss_kib = rss1;
 		if (rc == 0 && o->ready_file && (wr = bench_write_ready(o->ready_file, &m)) < 0)
 			fprintf(stderr, "rag-bench: cannot write %s: %s\n", o->ready_file,
 				strerror(-wr));
@@ -1036,6 +1047,7 @@ int bench_run(const struct bench_cfg *c,
 	out->n_threads = nt;
 	out->n_sockets = total;
 	out->cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+	out->maxrss_kib = rss1;
 out:
 	if (th)
 		for (size_t i = 0; i < nt; i++)

@@ -83,7 +83,7 @@ int bench_stats_merge(struct bench_stats *d, const struct bench_stats *s)
 	d->reason_overflow += s->reason_overflow;
 #define ADD(f) d->f += s->f
 	ADD(attempted); ADD(established); ADD(failed);
-	ADD(retransmits); ADD(cookie_rounds); ADD(ke_rounds);
+	ADD(retransmits); ADD(cookie_rounds); ADD(ke_rounds); ADD(peak_inflight);
 	ADD(tx); ADD(tx_errors); ADD(rx); ADD(rx_unknown); ADD(rx_rejected);
 	ADD(peer_requests); ADD(peer_liveness); ADD(peer_child_rekeys);
 	ADD(peer_ike_rekeys); ADD(peer_deletes); ADD(up_at_hold_end);
@@ -182,8 +182,9 @@ void bench_print_setup(FILE *f, const struct bench_cfg *c, struct bench_stats *s
 		fprintf(f, "rag-bench: setup phase: %.3f s until every attempt had ended\n",
 			secs(s->t_end_ns - s->t_first_ns));
 	if (s->cpu_s >= 0 && s->t_end_ns > s->t_first_ns && s->t_first_ns)
-		fprintf(f, "rag-bench: own CPU time in the setup phase: %.2f s (%.0f%% of one CPU)\n",
-			s->cpu_s, 100 * s->cpu_s / secs(s->t_end_ns - s->t_first_ns));
+		fprintf(f, "rag-bench: own CPU time in the setup phase: %.2f s (%.0f%% of one CPU), "
+			"peak RSS %.1f MiB\n", s->cpu_s, 100 * s->cpu_s / secs(s->t_end_ns - s->t_first_ns),
+			s->maxrss_kib / 1024.0);
 	if (s->n_lat) {
 		uint32_t p50 = bench_percentile(s, 50), p99 = bench_percentile(s, 99);
 
@@ -194,9 +195,10 @@ void bench_print_setup(FILE *f, const struct bench_cfg *c, struct bench_stats *s
 	if (s->n_vip4)
 		fprintf(f, "rag-bench: virtual IPv4 addresses: %zu assigned, %zu distinct\n",
 			s->n_vip4, bench_distinct_vips(s));
-	fprintf(f, "rag-bench: retransmissions %llu, COOKIE rounds %llu, INVALID_KE_PAYLOAD rounds %llu\n",
+	fprintf(f, "rag-bench: retransmissions %llu, COOKIE rounds %llu, INVALID_KE_PAYLOAD rounds %llu, "
+		"at most %llu handshakes in flight\n",
 		(unsigned long long)s->retransmits, (unsigned long long)s->cookie_rounds,
-		(unsigned long long)s->ke_rounds);
+		(unsigned long long)s->ke_rounds, (unsigned long long)s->peak_inflight);
 	if (s->failed) {
 		fprintf(f, "rag-bench: failures by reason:\n");
 		for (size_t i = 0; i < s->n_reason; i++)
@@ -229,6 +231,8 @@ void bench_print_keys(FILE *f, struct bench_stats *s)
 		fprintf(f, "distinct_vips=%zu\n", bench_distinct_vips(s));
 	if (s->cpu_s >= 0)
 		fprintf(f, "bench_cpu_s=%.2f\n", s->cpu_s);
+	if (s->maxrss_kib > 0)
+		fprintf(f, "bench_maxrss_kib=%ld\n", s->maxrss_kib);
 	if (s->t_end_ns > s->t_first_ns && s->t_first_ns)
 		fprintf(f, "setup_wall_s=%.3f\n", secs(s->t_end_ns - s->t_first_ns));
 }

@@ -13,6 +13,8 @@
  *   - the ready file carries the measured setup figures;
  *   - EAP-MSCHAPv2 (2.16) clients against a responder that checks the
  *     password;
+ *   - the load shape: never more handshakes in flight than --concurrency,
+ *     no faster than --rate;
  *   - failures are counted by reason: NO_PROPOSAL_CHOSEN answered to
  *     IKE_SA_INIT; no answer at all after the retransmissions (with their
  *     count); no latency or rate is reported when nothing was established;
@@ -498,6 +500,7 @@ static void test_cert_50(void)
 	CHECK_INT(x.st.del_answered, 50);
 	CHECK_INT(x.st.del_timeouts, 0);
 	CHECK_INT(x.st.rx_unknown, 0);
+	CHECK(x.st.peak_inflight <= 8);	/* -c 8 over 2 threads */
 	responder_stop(&r);
 	/* the responder's view: 50 IKE SAs with a CHILD SA, 50 liveness
 	 * answers, 50 Deletes */
@@ -546,6 +549,7 @@ static void test_eap(void)
 		CHECK_INT(x.st.established, 6);
 		CHECK_INT(x.st.failed, 0);
 		CHECK_INT(x.st.del_answered, 6);
+		CHECK_INT(x.st.peak_inflight, 3);	/* -c 3 */
 		run_free(&x);
 	}
 	snprintf(badpw, sizeof(badpw), "%s/badpw", dir);
@@ -567,6 +571,29 @@ static void test_eap(void)
 	}
 	responder_stop(&r);
 	CHECK_INT(r.established, 6);
+}
+
+/* --rate 100: the 20th handshake cannot start before 19 intervals of
+ * 10 ms have passed (a lower bound: a slow machine only adds to it). */
+static void test_rate(void)
+{
+	struct responder r;
+	struct run x;
+	char tgt[32];
+
+	responder_start(&r, IKE_OK, 0, true, IKE_EXCH_M_PUBKEY);
+	snprintf(tgt, sizeof(tgt), "127.0.0.1:%u", r.port);
+	{
+		const char *args[] = {
+			"-t", tgt, "-n", "20", "-r", "100", "--ca", path_ca, "--cert", path_cert,
+			"--key", path_key, "--id", "bench@corp.test", NULL,
+		};
+		CHECK_INT(run_bench(&x, args), 0);
+		CHECK_INT(x.st.established, 20);
+		CHECK(x.st.t_last_ns - x.st.t_first_ns >= 190000000);
+		run_free(&x);
+	}
+	responder_stop(&r);
 }
 
 /* Failures by reason: a refused proposal, and silence. */
@@ -668,6 +695,7 @@ int main(void)
 	test_usage();
 	test_cert_50();
 	test_eap();
+	test_rate();
 	test_failures();
 	ike_mschap_ctx_free(mschap);
 	X509_STORE_free(srv_trust);

@@ -35,10 +35,15 @@ GW_NS=gw
 # GW_IKE GW_ESP    [proposals] ike / esp      GW_LEGACY  [proposals] legacy
 # GW_METHODS       [auth] methods
 # GW_DPD GW_IKE_LIFETIME GW_CHILD_LIFETIME GW_HALF_OPEN   [timers]
-# GW_LOCKOUT       [auth] lockout-threshold
+# GW_LOCKOUT       [auth] lockout-threshold    GW_LOCKOUT_TIME  [auth] lockout-time
 # GW_SPLIT         [pool] split-tunnel (no unless set)
 # GW_SS_AUTH       reference gateway only: the client auth it expects
 #                  (eap-mschapv2 | eap-tls | pubkey | psk)
+# GW_POLICY        open (default): an access policy permitting everything to
+#                  the group "everyone", and every gw_user_add* user in it:
+#                  ragd enforces "no match = deny" (INTERFACES.md), so a
+#                  gateway without a rule carries no traffic at all.
+#                  none: no policy (the script builds its own, ragd_acl.sh)
 gw_defaults() {
 	GW_ID=${GW_ID:-vpn.test}
 	GW_CERT=${GW_CERT:-}
@@ -53,7 +58,9 @@ gw_defaults() {
 	GW_CHILD_LIFETIME=${GW_CHILD_LIFETIME:-8h}
 	GW_HALF_OPEN=${GW_HALF_OPEN:-1000}
 	GW_LOCKOUT=${GW_LOCKOUT:-5}
+	GW_LOCKOUT_TIME=${GW_LOCKOUT_TIME:-15m}
 	GW_SS_AUTH=${GW_SS_AUTH:-eap-mschapv2}
+	GW_POLICY=${GW_POLICY:-open}
 	GW_DIR=$E2E_WORK/gateway
 	mkdir -p "$GW_DIR"
 }
@@ -87,7 +94,7 @@ gw_write_ragd_conf() {
 		echo "[auth]"
 		echo "methods = $GW_METHODS"
 		echo "lockout-threshold = $GW_LOCKOUT"
-		echo "lockout-time = 15m"
+		echo "lockout-time = $GW_LOCKOUT_TIME"
 		echo
 		echo "[timers]"
 		echo "dpd = $GW_DPD"
@@ -149,6 +156,8 @@ gw_start() {
 		GW_TRUST=$GW_DIR/state/ca.crt
 		[ -s "$GW_TRUST" ] || e2e_fail "ragd generated no CA at $GW_TRUST"
 	fi
+	[ "$GW_POLICY" = open ] && gw_policy_open
+	return 0
 }
 
 # _dur_s DURATION: "30s", "15m", "8h", "2d" or plain seconds -> seconds.
@@ -249,7 +258,30 @@ EOF
 }
 
 # gw_ctl ARGS...: rag-ctl against this test's ragd.
-gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock "$RAG_CTL_BIN" "$@"; }
+# RAG_CONF: the log commands read the databases named by this test's
+# ragd.conf (state-dir), not /etc/rag/ragd.conf.
+gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock RAG_CONF=$GW_DIR/ragd.conf "$RAG_CTL_BIN" "$@"; }
+
+# gw_ctl_ok DESC ARGS...: rag-ctl ARGS must succeed (else FAIL with its output).
+gw_ctl_ok() {
+	local desc=$1 out
+	shift
+	out=$(gw_ctl "$@" 2>&1) || { printf '%s\n' "$out"; e2e_fail "$desc: rag-ctl $*"; }
+}
+
+# gw_policy_open: GW_POLICY=open (see gw_defaults): group "everyone" may
+# reach every address with every service, not logged.
+gw_policy_open() {
+	gw_ctl_ok "open policy" group add everyone
+	gw_ctl_ok "open policy" hostgroup add anywhere 0.0.0.0/0 ::/0
+	gw_ctl_ok "open policy" servicegroup add anything any
+	gw_ctl_ok "open policy" rule add --user-group everyone --host-group anywhere \
+		--service-group anything --action permit --no-log
+	e2e_log "access policy: group everyone may reach anything (GW_POLICY=open)"
+}
+
+# _gw_policy_groups: the `user add` options GW_POLICY asks for.
+_gw_policy_groups() { [ "${GW_POLICY:-open}" = open ] && echo "--group everyone"; return 0; }
 
 # gw_user_add NAME PASSWORD [rag-ctl user add options...]: create a user the
 # way an admin does (`rag-ctl user add NAME --password-stdin`).  In the
@@ -273,9 +305,26 @@ EOF
 		ss_swanctl gw --load-creds > /dev/null 2>&1 || e2e_fail "reference gateway: load-creds"
 		return
 	fi
-	out=$(printf '%s\n' "$pw" | gw_ctl user add "$name" --password-stdin "$@" 2>&1) ||
+	# shellcheck disable=SC2046
+	out=$(printf '%s\n' "$pw" | gw_ctl user add "$name" --password-stdin $(_gw_policy_groups) \
+		"$@" 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name"; }
 	e2e_pass "rag-ctl user add $name --password-stdin $*"
+}
+
+# gw_user_add_psk NAME PSK [rag-ctl user add options...]: a user whose
+# secret is a pre-shared key (`rag-ctl user add NAME --psk-stdin`, at least
+# 20 bytes).  In the reference gateway as gw_user_add.
+gw_user_add_psk() {
+	local name=$1 psk=$2 out
+	shift 2
+	if ! gw_is_ragd; then
+		gw_user_add "$name" "$psk"
+		return
+	fi
+	out=$(printf '%s\n' "$psk" | gw_ctl user add "$name" --psk-stdin "$@" 2>&1) ||
+		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name --psk-stdin"; }
+	e2e_pass "rag-ctl user add $name --psk-stdin $*"
 }
 
 # gw_user_add_cert NAME DN: a certificate user (`rag-ctl user add NAME
@@ -283,7 +332,8 @@ EOF
 gw_user_add_cert() {
 	local out
 	gw_is_ragd || return 0	# the reference gateway trusts the CA alone
-	out=$(gw_ctl user add "$1" --cert-subject "$2" 2>&1) ||
+	# shellcheck disable=SC2046
+	out=$(gw_ctl user add "$1" --cert-subject "$2" $(_gw_policy_groups) 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $1 --cert-subject '$2'"; }
 	e2e_pass "rag-ctl user add $1 --cert-subject '$2'"
 }

@@ -185,6 +185,16 @@ static void test_dst(void)
 	CHECK_INT(P("2026-12-01T12:00", 0), utc(2026, 12, 1, 11, 0, 0));
 	CHECK_INT(P("2026-03-29T01:59:59", 0), utc(2026, 3, 29, 0, 59, 59));
 	CHECK_INT(P("2026-03-29T03:00", 0), utc(2026, 3, 29, 1, 0, 0));
+	/* rag-ctl(8): a skipped local time is read with the offset before the
+	 * change (02:30 -> 03:30 CEST), a repeated one as its first occurrence
+	 * (02:30 CEST), whatever was converted before */
+	for (int k = 0; k < 2; k++) {
+		CHECK_INT(P("2026-03-29T02:30", 0), utc(2026, 3, 29, 1, 30, 0));
+		CHECK_INT(P("2026-10-25T02:30", 0), utc(2026, 10, 25, 0, 30, 0));
+		CHECK_INT(P("2026-10-25T02:30+01:00", 0), utc(2026, 10, 25, 1, 30, 0));
+		CHECK_INT(P("2026-10-25T03:00", 0), utc(2026, 10, 25, 2, 0, 0));
+		CHECK_INT(P("2026-10-25T01:59", 0), utc(2026, 10, 24, 23, 59, 0));
+	}
 	/* a row at 23:59:59 local on the 25-hour day is still that day */
 	CHECK(sc <= utc(2026, 10, 25, 22, 59, 59) && utc(2026, 10, 25, 22, 59, 59) < se);
 	CHECK(utc(2026, 10, 25, 23, 0, 0) == se);

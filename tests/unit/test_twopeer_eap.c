@@ -13,6 +13,7 @@
  *     certificate from another CA, an expired one; the MSK checked against
  *     an independent computation (TLS-PRF for 1.2, HKDF exporter for 1.3)
  *     from the key log; fragmentation (L/M flags) of the server's flight.
+ *   PSK both ways (cfg->psk_reply, NetworkManager's PSK mode).
  *   Policy and limits: cfg->methods, IDr naming a SAN of our certificate
  *     or not, bounded EAP rounds, bounded EAP-TLS reassembly.
  * Certificates are generated at run time with OpenSSL.
@@ -1129,6 +1130,100 @@ static void test_methods(void)
 	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), -EINVAL);
 }
 
+/* New initiator (ci) and responder (cr) SAs, run to the end. */
+static void pair_run(const struct ike_exch_cfg *ci, const struct ike_exch_cfg *cr,
+		     struct ike_sa **i, struct ike_sa **r, struct run *x)
+{
+	CHECK_INT(ike_sa_new(ci, true, NULL, NULL, i), 0);
+	CHECK_INT(ike_sa_new(cr, false, NULL, NULL, r), 0);
+	run(*i, *r, x);
+}
+
+static void pair_free(struct ike_sa *i, struct ike_sa *r, struct run *x)
+{
+	ike_sa_free(i);
+	ike_sa_free(r);
+	run_free(x);
+}
+
+/*
+ * NetworkManager-strongswan, iOS and Android in their PSK modes expect the
+ * gateway's AUTH by the same pre-shared key (RFC 7296 2.15: "... AUTH ...
+ * using the shared secret", each side choosing its method).  With
+ * cfg->psk_reply the responder answers a method-2 initiator with the key
+ * psk_lookup() found for it, and sends no CERT; without it, such a client
+ * (which accepts only PSK from us) refuses our signature.
+ */
+static void test_psk_reply(void)
+{
+	static const uint8_t id_c[] = "client.example";
+	static const uint8_t wrong[] = "not the shared secret of the peers";
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct run x;
+	struct peek pk;
+
+	fprintf(stderr, "PSK both ways (psk_reply)\n");
+	use_suite(&suites[1]);
+	resp_cfg(&cr);
+	cr.methods |= IKE_EXCH_M_PSK;
+	cr.psk_lookup = psk_cb;
+	cr.psk_reply = true;
+	init_cfg(&ci, 0, NULL, NULL);
+	ci.auth = ci.peer_auth = IKE_EXCH_AUTH_PSK;
+	ci.psk = ci.peer_psk = psk;
+	ci.psk_len = ci.peer_psk_len = sizeof(psk) - 1;
+	ci.id_type = IKE_ID_FQDN;
+	ci.id = id_c;
+	ci.id_len = sizeof(id_c) - 1;
+	ci.peer_id_type = IKE_ID_FQDN;
+	ci.peer_id = id_srv;
+	ci.peer_id_len = sizeof(id_srv) - 1;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, 0);
+	CHECK(x.sa.established && x.qa.established);
+	CHECK_INT(x.exchanges, 1);
+	CHECK_INT(r->auth.method, IKE_PM_PSK);
+	CHECK_INT(i->auth.method, IKE_PM_PSK);	/* the gateway used the PSK */
+	CHECK_INT(i->peer_auth_method, IKE_AUTH_PSK);
+	CHECK(x.sa.child >= 0 && i->cp_have_ip4);
+	CHECK(r->reply_psk.ptr == NULL);	/* wiped after IKE_AUTH */
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_idr && pk.has_sa && !pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* a wrong key: AUTHENTICATION_FAILED, and no AUTH of ours at all */
+	ci.psk = wrong;
+	ci.psk_len = sizeof(wrong) - 1;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, -EPROTO);
+	CHECK_INT(x.qa.notify, IKE_N_AUTHENTICATION_FAILED);
+	CHECK_INT(r->auth.fail, IKE_AF_BAD_AUTH);
+	CHECK(r->reply_psk.ptr == NULL);
+	peek(i, &x.last_resp, &pk);
+	CHECK(!pk.has_auth && !pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* without psk_reply the gateway signs, which this client refuses */
+	ci.psk = psk;
+	ci.psk_len = sizeof(psk) - 1;
+	cr.psk_reply = false;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, -EACCES);
+	CHECK_INT(i->state, IKE_ST_FAILED);
+	CHECK_INT(i->auth.fail, IKE_AF_METHOD);
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* psk_reply changes nothing for a certificate / EAP client */
+	cr.psk_reply = true;
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
+	pair_run(&ci, &cr, &i, &r, &x);
+	check_established(i, r, &x);
+	pair_free(i, r, &x);
+}
+
 /* Issue 3: "one whose IDr names neither `id` nor a SAN of our certificate
  * gets AUTHENTICATION_FAILED". */
 static void test_idr(const char *idr, bool ok)
@@ -1452,6 +1547,7 @@ int main(void)
 	test_tls(other_tls, 0, IKE_AF_CERT_UNKNOWN_CA);
 	test_tls(expired_tls, 0, IKE_AF_CERT_EXPIRED);
 	test_methods();
+	test_psk_reply();
 	test_idr("server.example", true);
 	test_idr("vpn.alias.example", true);
 	test_idr("elsewhere.example", false);
