@@ -90,8 +90,8 @@ static void print_list(char *body, bool json)
 	if (json)
 		putchar('[');
 	else
-		printf("%-20s %-10s %-8s %-4s %-20s %-6s %s\n", "NAME", "STATE", "PASSWORD",
-		       "PSK", "GROUPS", "FAILED", "CERT-SUBJECT");
+		printf("%-20s %-10s %-8s %-20s %-6s %-4s %s\n", "NAME", "STATE", "PASSWORD",
+		       "GROUPS", "FAILED", "PSK", "CERT-SUBJECT");
 	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[10], *fs = NULL;
 		size_t n = 0;
@@ -101,8 +101,8 @@ static void print_list(char *body, bool json)
 		if (n != 10)
 			continue;
 		if (!json) {
-			printf("%-20s %-10s %-8s %-4s %-20s %-6s %s\n", f[0], f[1], f[2], f[3],
-			       f[4], f[6], f[5]);
+			printf("%-20s %-10s %-8s %-20s %-6s %-4s %s\n", f[0], f[1], f[2], f[4],
+			       f[6], f[3], f[5]);
 			continue;
 		}
 		printf("%s{", first ? "" : ",");

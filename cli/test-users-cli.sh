@@ -125,7 +125,7 @@ assert "nm2" not in v, v
 PY
 fi
 c user list >"$tmp/list" 2>&1
-grep -E '^nm +active +no +yes' "$tmp/list" >/dev/null && ok "table: nm has a PSK, no password" ||
+grep -E '^nm +active +no +- +0 +yes' "$tmp/list" >/dev/null && ok "table: nm has a PSK, no password" ||
 	bad "nm row: $(cat "$tmp/list")"
 c user psk alice --remove >"$tmp/out" 2>&1; expect_rc 0 $? "user psk alice --remove"
 c user list --json | grep -q '"name":"alice"[^}]*"psk":false' && ok "alice's PSK removed" ||

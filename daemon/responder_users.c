@@ -185,10 +185,11 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 			if (users_lookup(u, ident, n, now, false, &e) < 0)
 				e.locked_until = now + r->d->cfg->lockout_time;
 			utc_iso(e.locked_until, until, sizeof(until));
-			log_notice("%s: user %s locked out after %u failed authentications, "
+			log_notice("%s: user %s locked out after %u failed authentication%s, "
 				   "until %s", sa_tag(sa, tag, sizeof(tag)),
 				   rag_quote_str(q, sizeof(q), row.user),
-				   r->d->cfg->lockout_threshold, until);
+				   r->d->cfg->lockout_threshold,
+				   r->d->cfg->lockout_threshold == 1 ? "" : "s", until);
 		}
 	}
 	if (!r->d->connlog) {
@@ -223,8 +224,9 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 		/* the lock itself is an auth-log row of its own (issue 4) */
 		row.result = CONNLOG_AUTH_LOCKED;
 		snprintf(row.reason, sizeof(row.reason),
-			 "locked out after %u failed authentications, until %s",
-			 r->d->cfg->lockout_threshold, until);
+			 "locked out after %u failed authentication%s, until %s",
+			 r->d->cfg->lockout_threshold,
+			 r->d->cfg->lockout_threshold == 1 ? "" : "s", until);
 		connlog_auth(r->d->connlog, &row);
 	}
 	users_entry_free(&e);
