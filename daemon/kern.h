@@ -151,7 +151,16 @@ typedef void (*kern_expire_cb)(const struct kern_expire *ev, void *arg);
  * Returns 0 or -errno. */
 int kern_open(struct kern **out);
 
-/* Close both sockets and free k (does NOT flush: see kern_flush_ours). */
+/* A channel without the event socket (events false: kern_event_fd() is -1,
+ * kern_events_read() -ENOTCONN); kern_open() = kern_open_channel(out,
+ * true).  A struct kern is used by one thread at a time, so a second
+ * thread gets its own channel: ragd's worker threads allocate SPIs
+ * (kern_spi_alloc) on one of these under a mutex, while the event loop
+ * keeps the first.  Kernel state is per netns, not per socket: an SPI
+ * allocated on one channel is installed (UPDSA) through another. */
+int kern_open_channel(struct kern **out, bool events);
+
+/* Close the sockets and free k (does NOT flush: see kern_flush_ours). */
 void kern_close(struct kern *k);
 
 /* Extended-ack text of the last failed request ("" when none). */

@@ -952,6 +952,20 @@ static void t_dpd_fn(struct rag_timer *t, void *arg, uint64_t now)
 	ike_buf_free(&out);
 }
 
+/* What our pending request is, for log lines and the connection log. */
+static const char *pend_name(uint8_t kind)
+{
+	switch (kind) {
+	case IKE_PEND_LIVENESS: return "liveness check";
+	case IKE_PEND_CHILD_NEW: return "CREATE_CHILD_SA request";
+	case IKE_PEND_CHILD_REKEY: return "CHILD SA rekey";
+	case IKE_PEND_IKE_REKEY: return "IKE SA rekey";
+	case IKE_PEND_DELETE_CHILD:
+	case IKE_PEND_DELETE_IKE: return "DELETE";
+	default: return "request";
+	}
+}
+
 /* Our request is unanswered: retransmit with back-off, or give up. */
 static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 {
@@ -975,10 +989,8 @@ static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 	if (sa->retx_count >= (sa->kill_requested ? RETX_MAX_KILL : RETX_MAX)) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "peer dead: no answer to %u %s in %llu s",
-			 sa->retx_count + 1,
-			 sa->ike->pend.kind == IKE_PEND_LIVENESS ? "liveness checks" :
-			 "transmissions of our request",
+		snprintf(why, sizeof(why), "peer dead: no answer to %u transmissions of our %s "
+			 "in %llu s", sa->retx_count + 1, pend_name(sa->ike->pend.kind),
 			 (unsigned long long)((now - sa->retx_start_ms) / 1000));
 		sa_destroy(r, sa, why, false);
 		return;
@@ -1120,6 +1132,12 @@ static void kern_init(struct rag_resp *r)
 		r->kern = NULL;
 		return;
 	}
+	rc = kern_open_channel(&r->kspi, false);
+	if (rc < 0) {
+		log_warn("second XFRM channel: %s; inbound SPIs are chosen at random instead "
+			 "of by the kernel", strerror(-rc));
+		r->kspi = NULL;
+	}
 	if (kern_flush_ours(r->kern, &fs) == 0 && (fs.states || fs.policies))
 		log_notice("removed %zu XFRM states and %zu policies left by an earlier run",
 			   fs.states, fs.policies);
@@ -1161,6 +1179,7 @@ int rag_resp_start(struct ragd *d)
 	d->resp = r;
 	r->d = d;
 	pthread_mutex_init(&r->pool_mu, NULL);
+	pthread_mutex_init(&r->kspi_mu, NULL);
 	r->next_reqid = KERN_REQID_MIN;
 	r->rxbuf = malloc(RAG_NET_BUF);
 	if (!r->rxbuf || rag_sa_table_init(&r->tab, 0) < 0 ||
@@ -1184,6 +1203,7 @@ int rag_resp_start(struct ragd *d)
 			 "cannot be loaded");
 		r->mschap = NULL;
 	}
+	kern_init(r);		/* first: the configuration uses r->kspi */
 	r->gen = gen_build(r, err, sizeof(err));
 	if (!r->gen) {
 		log_err("IKE configuration: %s", err);
@@ -1195,7 +1215,6 @@ int rag_resp_start(struct ragd *d)
 		return -ENOMEM;
 	rag_timer_init(&r->t_cookie, t_cookie_fn, r);
 	rag_timer_arm(&r->timers, &r->t_cookie, rag_resp_now_ms() + COOKIE_ROTATE_MS);
-	kern_init(r);
 	rc = rag_workers_start(&r->w, 0, 0);
 	if (rc < 0) {
 		log_err("IKE workers: %s", strerror(-rc));
@@ -1339,6 +1358,7 @@ void rag_resp_stop(struct ragd *d)
 				   fs.states, fs.policies);
 		kern_close(r->kern);
 	}
+	kern_close(r->kspi);
 	rag_net_close(&r->net);
 	rag_timers_free(&r->timers);
 	rag_sa_table_free(&r->tab);
@@ -1349,6 +1369,7 @@ void rag_resp_stop(struct ragd *d)
 	gen_unref(r->gen);
 	ike_mschap_ctx_free(r->mschap);
 	pthread_mutex_destroy(&r->pool_mu);
+	pthread_mutex_destroy(&r->kspi_mu);
 	free(r->rxbuf);
 	free(r);
 	d->resp = NULL;

@@ -63,6 +63,8 @@ struct rag_resp_gen;	/* responder.c: the configuration generation */
 struct rag_child_k {
 	bool known;			/* the engine's slot is in use and seen */
 	bool installed_in, installed_out;
+	bool out_deferred;		/* rekeyed by the peer: our new outbound
+					 * SA waits for the old one to go */
 	bool failed;			/* installation failed (logged) */
 	uint32_t reqid;
 	uint32_t spi_in, spi_out;	/* as installed */

@@ -14,6 +14,9 @@
 #      packet counters of all four SAs non-zero via kern_sa_stats, removal
 #      through the API leaving nothing of ours; ESN (RFC 4303 2.2.1) too;
 #   3. soft and hard expires (packet and time lifetimes) arrive as events;
+#   3b. kernel SPI allocation as ragd does it (XFRM_MSG_ALLOCSPI on a second
+#      channel without events, larval state freed or filled with UPDSA
+#      through the first channel, NEWSA when the larval state is gone);
 #   4. MOBIKE (RFC 4555 3.5): SAs and policies move to a new peer address
 #      and the ping keeps working (replay state and counters carried over);
 #   5. forwarding from a host behind A to B's virtual IP fails without a
@@ -87,6 +90,10 @@ e2e_check "no XFRM state at all left in ka/kb" \
 
 # ---- 3. lifetimes -> expire events ---------------------------------------------------------
 e2e_check "soft/hard expire events (packets and seconds)" "$DRV" expire ka kb
+
+# ---- 3b. SPIs from the kernel ------------------------------------------------------------------
+e2e_check "ALLOCSPI on a second channel: larval states freed / filled by UPDSA" "$DRV" spi ka
+e2e_check "no XFRM state left in ka after the SPI checks" test "$(e2e_xfrm_count ka)" -eq 0
 
 # ---- 4. MOBIKE address update ---------------------------------------------------------------
 e2e_check "SAs and policies move to 192.0.2.3, ping continues" "$DRV" move ka kb

@@ -540,6 +540,19 @@ xf_algs() {
 		END { flush() }'
 }
 
+# xf_spis_in_range NS DST: the XFRM states to DST (the inbound SAs of the
+# host at DST) exist and all have SPIs from ragd's ALLOCSPI range (kern.h
+# KERN_SPI_MIN..KERN_SPI_MAX): the kernel chose them, not the IKE engine.
+xf_spis_in_range() {
+	local s n=0
+	for s in $(ip -n "$1" xfrm state | awk -v d="$2" '/^src / { inb = ($4 == d); next }
+			inb && $1 == "proto" && $3 == "spi" { print $4; inb = 0 }'); do
+		(( s >= 0xc0000100 && s <= 0xcfffffff )) || { echo "SPI $s outside the range"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
 # xf_count NS: number of XFRM states.
 xf_count() { ip -n "$1" xfrm state | grep -c '^src ' || true; }
 

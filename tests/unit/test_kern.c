@@ -615,6 +615,22 @@ int main(void)
 		return check_done("test_kern");
 	CHECK(kern_event_fd(k) >= 0);
 	CHECK_INT(ours(k).policies, 0);
+	{
+		/* a second channel without events (ragd's SPI allocations) */
+		struct kern *k2 = NULL;
+		uint32_t spi = 0;
+		struct kern_addr us = addr("192.0.2.1"), peer = addr("192.0.2.10");
+
+		CHECK_INT(kern_open_channel(&k2, false), 0);
+		if (k2) {
+			CHECK_INT(kern_event_fd(k2), -1);
+			CHECK_INT(kern_spi_alloc(k2, &peer, &us, KERN_REQID_MIN, &spi), 0);
+			CHECK_INT(ours(k).states, 1);	/* seen through the first one */
+			CHECK_INT(kern_sa_del(k, &us, spi), 0);
+			CHECK_INT(ours(k).states, 0);
+			kern_close(k2);
+		}
+	}
 
 	test_policy_roundtrip(k);
 	test_policy_selectors(k);
