@@ -402,7 +402,10 @@ static struct rag_sa *sa_adopt(struct rag_resp *r, struct rag_sa *old, struct ik
 	sa->have_vip6 = old->have_vip6;
 	memcpy(sa->vip4, old->vip4, 16);
 	memcpy(sa->vip6, old->vip6, 16);
+	sa->route4 = old->route4;	/* the routes go with the addresses */
+	sa->route6 = old->route6;
 	old->have_vip4 = old->have_vip6 = false;
+	old->route4 = old->route6 = false;
 	snprintf(sa->child_algs, sizeof(sa->child_algs), "%s", old->child_algs);
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++) {
 		int j;
@@ -489,6 +492,8 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 		    const struct ike_endpoint *remote, bool natt)
 {
 	char tag[160], ep[64];
+	bool new_addr = sa->remote.family != remote->family ||
+			memcmp(sa->remote.addr, remote->addr, sizeof(remote->addr));
 
 	if (!memcmp(&sa->remote, remote, sizeof(*remote)) &&
 	    !memcmp(&sa->local, local, sizeof(*local)) && sa->natt == natt)
@@ -518,6 +523,7 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 		rag_sa_child_clear(&r->tab, sa, i);
 	}
 	children_sync(r, sa, -1, -1);
+	vip_routes_sync(r, sa, new_addr);	/* the path to the client changed */
 }
 
 /* Loop thread: a request's result. */
@@ -1116,6 +1122,41 @@ static int pools_init(struct rag_resp *r)
 	return 0;
 }
 
+/*
+ * The pools' unreachable routes (kern.h): addresses without a connected
+ * client are refused (ICMP unreachable) instead of leaving through a less
+ * specific route, e.g. the default route, in the clear; each connected
+ * client's virtual IP gets a host route of its own (vip_routes_sync).  A
+ * route for exactly the pool that is not ours is kept (logged).
+ */
+static void pool_routes(struct rag_resp *r)
+{
+	const struct rag_config *c = r->d->cfg;
+
+	for (int f = 0; f < 2; f++) {
+		const struct rag_cidr *p = f == 0 ? &c->pool4 : &c->pool6;
+		struct kern_ts ts;
+		char txt[INET6_ADDRSTRLEN];
+		int rc;
+
+		if (!p->family)
+			continue;
+		memset(&ts, 0, sizeof(ts));
+		ts.family = p->family;
+		ts.prefix = p->prefix;
+		memcpy(ts.addr, p->addr, p->family == AF_INET ? 4 : 16);
+		inet_ntop(p->family, p->addr, txt, sizeof(txt));
+		rc = kern_route_add_unreachable(r->kern, &ts);
+		if (rc == -EEXIST)
+			log_notice("a route for the pool %s/%u exists (not ragd's): kept; pool "
+				   "addresses without a client follow it", txt,
+				   (unsigned int)p->prefix);
+		else if (rc < 0)
+			log_warn("unreachable route for the pool %s/%u: %s", txt,
+				 (unsigned int)p->prefix, strerror(-rc));
+	}
+}
+
 /* Kernel channel: open, flush leftovers, check the host.  A missing XFRM
  * is not fatal for IKE (logged loudly: CHILD SAs cannot be installed). */
 static void kern_init(struct rag_resp *r)
@@ -1143,17 +1184,15 @@ static void kern_init(struct rag_resp *r)
 			   fs.states, fs.policies);
 	memset(&req, 0, sizeof(req));
 	memset(&chk, 0, sizeof(chk));
-	req.pool4 = c->pool4.family != 0;
-	req.pool6 = c->pool6.family != 0;
 	for (size_t i = 0; i < c->n_listen; i++)
 		if (c->listen[i].family == AF_INET6)
 			req.listen6 = true;
-	req.pool4_addr.family = AF_INET;
-	memcpy(req.pool4_addr.addr, c->pool4.addr, 4);
-	req.pool4_addr.addr[3] |= 2;
-	req.pool6_addr.family = AF_INET6;
-	memcpy(req.pool6_addr.addr, c->pool6.addr, 16);
-	req.pool6_addr.addr[15] |= 2;
+	req.pool4.family = c->pool4.family;
+	memcpy(req.pool4.addr, c->pool4.addr, 4);
+	req.pool4.prefix = c->pool4.prefix;
+	req.pool6.family = c->pool6.family;
+	memcpy(req.pool6.addr, c->pool6.addr, 16);
+	req.pool6.prefix = c->pool6.prefix;
 	kern_check_host(r->kern, &req, &chk);
 	for (size_t i = 0; i < chk.n; i++) {
 		if (chk.msg[i].fatal)
@@ -1164,6 +1203,7 @@ static void kern_init(struct rag_resp *r)
 	if (chk.n_fatal)
 		log_err("host check: %zu problem(s) above prevent ESP: IKE is served, but "
 			"CHILD SAs will fail to install until they are fixed", chk.n_fatal);
+	pool_routes(r);
 }
 
 /* See responder.h. */

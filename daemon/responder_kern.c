@@ -112,6 +112,58 @@ static uint32_t reqid_new(struct rag_resp *r)
 	return q;
 }
 
+/* ---- routes to virtual IPs ----------------------------------------------------------- */
+
+/*
+ * The kernel routes before it looks up XFRM policies (kern.h), so return
+ * traffic to a client's virtual IP needs a route.  ragd keeps one host
+ * route per virtual IP (kern_route_add: through the interface and next hop
+ * towards the client's outer address, as strongSwan does, which also
+ * satisfies strict reverse-path filtering of the decrypted packets) while
+ * a CHILD SA of the client has its policies in the kernel, and none
+ * otherwise: then the pool's unreachable route (kern_init) answers
+ * instead of a less specific route carrying the traffic in the clear.
+ * force: the client moved (MOBIKE): re-add through the new path.
+ */
+void vip_routes_sync(struct rag_resp *r, struct rag_sa *sa, bool force)
+{
+	bool want = false;
+	char tag[160];
+
+	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN && !want; i++)
+		want = sa->ck[i].known && sa->ck[i].npol > 0;
+	for (int f = 0; f < 2 && r->kern; f++) {
+		bool have = f == 0 ? sa->have_vip4 : sa->have_vip6;
+		bool *on = f == 0 ? &sa->route4 : &sa->route6;
+		struct kern_ts ts;
+		struct kern_addr peer;
+		char txt[INET6_ADDRSTRLEN];
+		int rc;
+
+		memset(&ts, 0, sizeof(ts));
+		ts.family = f == 0 ? AF_INET : AF_INET6;
+		ts.prefix = f == 0 ? 32 : 128;
+		memcpy(ts.addr, f == 0 ? sa->vip4 : sa->vip6, f == 0 ? 4 : 16);
+		if (*on && (force || !want || !have)) {
+			(void)kern_route_del(r->kern, &ts);
+			*on = false;
+		}
+		if (*on || !want || !have)
+			continue;
+		ep_kaddr(&sa->remote, &peer);
+		rc = kern_route_add(r->kern, &ts, &peer);
+		inet_ntop(ts.family, ts.addr, txt, sizeof(txt));
+		if (rc == 0)
+			*on = true;
+		else if (rc == -EEXIST)
+			log_info("%s: a route to %s exists (not ragd's): kept as it is",
+				 sa_tag(sa, tag, sizeof(tag)), txt);
+		else
+			log_warn("%s: no route to the virtual IP %s: %s; return traffic to it "
+				 "is dropped", sa_tag(sa, tag, sizeof(tag)), txt, strerror(-rc));
+	}
+}
+
 /* Remove the kernel state of CHILD slot i (SAs; policies unless another
  * slot of the same lineage takes them over). */
 void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i)
@@ -143,6 +195,7 @@ void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i)
 		}
 		k->pol = NULL;
 		k->npol = 0;
+		vip_routes_sync(r, sa, false);	/* the last policies went */
 	}
 }
 
@@ -325,10 +378,10 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 			 "no traffic selector the kernel can express");
 		goto fail;
 	}
+	vip_routes_sync(r, sa, false);
 	return 0;
 kfail:
-	snprintf(sa->kern_error, sizeof(sa->kern_error), "%s%s%s", strerror(-rc),
-		 kern_last_error(r->kern)[0] ? ": " : "", kern_last_error(r->kern));
+	kern_err_text(r, sa, rc);
 fail:
 	child_kern_remove(r, sa, i);
 	return rc;

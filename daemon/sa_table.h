@@ -114,6 +114,7 @@ struct rag_sa {
 	time_t established_wall;
 	bool have_vip4, have_vip6;
 	uint8_t vip4[16], vip6[16];
+	bool route4, route6;		/* our host route to vip4 / vip6 is in */
 	struct rag_child_k ck[IKE_EXCH_MAX_CHILDREN];
 	char method[16];		/* how the peer authenticated */
 	char algs[96];			/* IKE proposal text */

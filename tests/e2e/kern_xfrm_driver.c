@@ -859,9 +859,10 @@ static int cmd_check(int argc, char **argv)
 	int err;
 
 	memset(&req, 0, sizeof(req));
-	req.pool4 = true;
-	req.pool4_addr = addr("10.2.0.1");
+	req.pool4 = net24("10.2.0.0");
 	req.listen6 = argc > 1 && strcmp(argv[1], "pool6") == 0;
+	if (argc > 1 && strcmp(argv[1], "overlap") == 0)
+		req.pool4 = net24("10.1.0.0");	/* .1 is A's: allowed; .77 is not */
 	err = kern_check_host(k, &req, &c);
 	for (size_t i = 0; i < c.n; i++)
 		say("check: %s: %s", c.msg[i].fatal ? "FATAL" : "warning", c.msg[i].text);

@@ -4,7 +4,7 @@
 # Proves ragd's kernel interface (daemon/kern.h, issue 3 item 3) with the
 # C driver tests/e2e/kern_xfrm_driver.c between two namespaces ka and kb:
 #   1. kern_check_host passes on a kernel with ESP and forwarding on, and
-#      names ip_forward when it is off;
+#      names ip_forward when it is off and a host address inside the pool;
 #   2. for EVERY supported algorithm and key size — AES-CBC 128/192/256 x
 #      HMAC-SHA1-96 / SHA2-256-128 / SHA2-384-192 / SHA2-512-256 (RFC 4868),
 #      AES-GCM 128/192/256 x ICV 8/12/16 (RFC 4106), 3DES-SHA1 — with plain
@@ -65,6 +65,13 @@ t=$(e2e_now)
 e2e_check "kern_check_host passes (ESP probe SAs add and go)" "$DRV" check ka
 e2e_log "host check (with crypto warm-up) took $(e2e_since "$t")s"
 e2e_check "the probe left nothing behind" test "$(e2e_xfrm_count ka)" -eq 0
+e2e_check "a pool whose first address is the host's own passes" "$DRV" check ka overlap
+ip -n ka addr add 10.1.0.77/32 dev lo
+out=$("$DRV" check ka overlap 2>&1) && e2e_fail "check passed with a host address inside the pool: $out"
+printf '%s\n' "$out" | grep -q 'FATAL: the host.s address 10.1.0.77 ' ||
+	{ printf '%s\n' "$out"; e2e_fail "check did not name the host address inside the pool"; }
+e2e_pass "kern_check_host: a host address inside the pool is fatal and named"
+ip -n ka addr del 10.1.0.77/32 dev lo
 
 # ---- 2. every algorithm, plain and UDP-encapsulated ------------------------------------
 t=$(e2e_now)

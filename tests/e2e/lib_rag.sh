@@ -619,9 +619,11 @@ rag_scenario_begin() {
 	e2e_topo_gateway gw
 	e2e_topo_client c1 1
 	e2e_topo_internal int gw
-	# host prerequisite (ragd's start-up check): a route covering the pool,
-	# via the uplink, so that return traffic reaches the IPsec policy lookup
-	ip -n gw route add "$E2E_POOL4" dev eth0
+	# ragd needs no route to the pool: it routes each client's virtual IP
+	# itself (and the rest of the pool is unreachable), and the gateway
+	# here has no default route that would cover the pool.  The reference
+	# strongSwan gateway gets the route its own setup would want.
+	gw_is_ragd || ip -n gw route add "$E2E_POOL4" dev eth0
 	e2e_log "gateway under test: $E2E_GATEWAY"
 }
 
@@ -646,6 +648,8 @@ rag_connect_and_ping() {
 	e2e_check "$C_PROFILE: both gateway ESP SAs carried traffic (min $min bytes)" test "$min" -gt 0
 	if gw_is_ragd; then
 		e2e_check "$C_PROFILE: rag-ctl sa list shows the SA with virtual IP $vip" gw_sa_list_has "\"$vip\""
+		e2e_check "$C_PROFILE: ragd routes $vip towards the client (kern.h KERN_RTPROT)" \
+			bash -c "ip -n gw route show proto 82 | grep -q '^$vip '"
 	fi
 }
 
@@ -683,11 +687,14 @@ rag_check_conn_log() {
 }
 _rag_gw_clean() {
 	! gw_has_ike_sa && [ "$(xf_count gw)" -eq 0 ] && [ "$(xf_policies gw)" -eq 0 ] &&
-	{ ! gw_is_ragd || [ -z "$(ip -n gw route show proto 82)" ]; }	# ragd's routes (kern.h KERN_RTPROT)
+	# ragd's routes (kern.h KERN_RTPROT): none per client; the pool's
+	# unreachable route stays while ragd runs
+	{ ! gw_is_ragd || [ -z "$(ip -n gw route show proto 82 | grep -v '^unreachable ')" ]; }
 }
 _rag_gw_clean_of() {
 	! ip -n gw xfrm state | grep -q "^src .*\b$1\b" &&
-	! ip -n gw xfrm policy | grep -q "\b$2/32\b"
+	! ip -n gw xfrm policy | grep -q "\b$2/32\b" &&
+	! ip -n gw route show proto 82 | grep -q "^$2 "
 }
 
 # rag_stop_clean: SIGTERM the gateway: exit 0 and nothing left in the kernel.
@@ -698,6 +705,10 @@ rag_stop_clean() {
 	fi
 	e2e_check "no XFRM state or policy left in the gateway after stop" \
 		test "$(xf_count gw)" -eq 0 -a "$(xf_policies gw)" -eq 0
+	if gw_is_ragd; then
+		e2e_check "no route of ragd's left after stop" \
+			test -z "$(ip -n gw route show proto 82; ip -n gw -6 route show proto 82)"
+	fi
 }
 
 # ---- PKI ----------------------------------------------------------------------------------
