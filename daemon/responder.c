@@ -404,7 +404,10 @@ static struct rag_sa *sa_adopt(struct rag_resp *r, struct rag_sa *old, struct ik
 	sa->have_vip6 = old->have_vip6;
 	memcpy(sa->vip4, old->vip4, 16);
 	memcpy(sa->vip6, old->vip6, 16);
+	sa->route4 = old->route4;	/* the routes go with the addresses */
+	sa->route6 = old->route6;
 	old->have_vip4 = old->have_vip6 = false;
+	old->route4 = old->route6 = false;
 	snprintf(sa->child_algs, sizeof(sa->child_algs), "%s", old->child_algs);
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++) {
 		int j;
@@ -491,6 +494,8 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 		    const struct ike_endpoint *remote, bool natt)
 {
 	char tag[160], ep[64];
+	bool new_addr = sa->remote.family != remote->family ||
+			memcmp(sa->remote.addr, remote->addr, sizeof(remote->addr));
 
 	if (!memcmp(&sa->remote, remote, sizeof(*remote)) &&
 	    !memcmp(&sa->local, local, sizeof(*local)) && sa->natt == natt)
@@ -520,6 +525,7 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 		rag_sa_child_clear(&r->tab, sa, i);
 	}
 	children_sync(r, sa, -1, -1);
+	vip_routes_sync(r, sa, new_addr);	/* the path to the client changed */
 }
 
 /* Loop thread: a request's result. */
@@ -954,6 +960,20 @@ static void t_dpd_fn(struct rag_timer *t, void *arg, uint64_t now)
 	ike_buf_free(&out);
 }
 
+/* What our pending request is, for log lines and the connection log. */
+static const char *pend_name(uint8_t kind)
+{
+	switch (kind) {
+	case IKE_PEND_LIVENESS: return "liveness check";
+	case IKE_PEND_CHILD_NEW: return "CREATE_CHILD_SA request";
+	case IKE_PEND_CHILD_REKEY: return "CHILD SA rekey";
+	case IKE_PEND_IKE_REKEY: return "IKE SA rekey";
+	case IKE_PEND_DELETE_CHILD:
+	case IKE_PEND_DELETE_IKE: return "DELETE";
+	default: return "request";
+	}
+}
+
 /* Our request is unanswered: retransmit with back-off, or give up. */
 static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 {
@@ -977,10 +997,8 @@ static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 	if (sa->retx_count >= (sa->kill_requested ? RETX_MAX_KILL : RETX_MAX)) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "peer dead: no answer to %u %s in %llu s",
-			 sa->retx_count + 1,
-			 sa->ike->pend.kind == IKE_PEND_LIVENESS ? "liveness checks" :
-			 "transmissions of our request",
+		snprintf(why, sizeof(why), "peer dead: no answer to %u transmissions of our %s "
+			 "in %llu s", sa->retx_count + 1, pend_name(sa->ike->pend.kind),
 			 (unsigned long long)((now - sa->retx_start_ms) / 1000));
 		sa_destroy(r, sa, why, false);
 		return;
@@ -1106,6 +1124,41 @@ static int pools_init(struct rag_resp *r)
 	return 0;
 }
 
+/*
+ * The pools' unreachable routes (kern.h): addresses without a connected
+ * client are refused (ICMP unreachable) instead of leaving through a less
+ * specific route, e.g. the default route, in the clear; each connected
+ * client's virtual IP gets a host route of its own (vip_routes_sync).  A
+ * route for exactly the pool that is not ours is kept (logged).
+ */
+static void pool_routes(struct rag_resp *r)
+{
+	const struct rag_config *c = r->d->cfg;
+
+	for (int f = 0; f < 2; f++) {
+		const struct rag_cidr *p = f == 0 ? &c->pool4 : &c->pool6;
+		struct kern_ts ts;
+		char txt[INET6_ADDRSTRLEN];
+		int rc;
+
+		if (!p->family)
+			continue;
+		memset(&ts, 0, sizeof(ts));
+		ts.family = p->family;
+		ts.prefix = p->prefix;
+		memcpy(ts.addr, p->addr, p->family == AF_INET ? 4 : 16);
+		inet_ntop(p->family, p->addr, txt, sizeof(txt));
+		rc = kern_route_add_unreachable(r->kern, &ts);
+		if (rc == -EEXIST)
+			log_notice("a route for the pool %s/%u exists (not ragd's): kept; pool "
+				   "addresses without a client follow it", txt,
+				   (unsigned int)p->prefix);
+		else if (rc < 0)
+			log_warn("unreachable route for the pool %s/%u: %s", txt,
+				 (unsigned int)p->prefix, strerror(-rc));
+	}
+}
+
 /* Kernel channel: open, flush leftovers, check the host.  A missing XFRM
  * is not fatal for IKE (logged loudly: CHILD SAs cannot be installed). */
 static void kern_init(struct rag_resp *r)
@@ -1122,22 +1175,26 @@ static void kern_init(struct rag_resp *r)
 		r->kern = NULL;
 		return;
 	}
+	rc = kern_open_channel(&r->kspi, false);
+	if (rc < 0) {
+		log_warn("second XFRM channel: %s; inbound SPIs are chosen at random instead "
+			 "of by the kernel", strerror(-rc));
+		r->kspi = NULL;
+	}
 	if (kern_flush_ours(r->kern, &fs) == 0 && (fs.states || fs.policies))
 		log_notice("removed %zu XFRM states and %zu policies left by an earlier run",
 			   fs.states, fs.policies);
 	memset(&req, 0, sizeof(req));
 	memset(&chk, 0, sizeof(chk));
-	req.pool4 = c->pool4.family != 0;
-	req.pool6 = c->pool6.family != 0;
 	for (size_t i = 0; i < c->n_listen; i++)
 		if (c->listen[i].family == AF_INET6)
 			req.listen6 = true;
-	req.pool4_addr.family = AF_INET;
-	memcpy(req.pool4_addr.addr, c->pool4.addr, 4);
-	req.pool4_addr.addr[3] |= 2;
-	req.pool6_addr.family = AF_INET6;
-	memcpy(req.pool6_addr.addr, c->pool6.addr, 16);
-	req.pool6_addr.addr[15] |= 2;
+	req.pool4.family = c->pool4.family;
+	memcpy(req.pool4.addr, c->pool4.addr, 4);
+	req.pool4.prefix = c->pool4.prefix;
+	req.pool6.family = c->pool6.family;
+	memcpy(req.pool6.addr, c->pool6.addr, 16);
+	req.pool6.prefix = c->pool6.prefix;
 	kern_check_host(r->kern, &req, &chk);
 	for (size_t i = 0; i < chk.n; i++) {
 		if (chk.msg[i].fatal)
@@ -1148,6 +1205,7 @@ static void kern_init(struct rag_resp *r)
 	if (chk.n_fatal)
 		log_err("host check: %zu problem(s) above prevent ESP: IKE is served, but "
 			"CHILD SAs will fail to install until they are fixed", chk.n_fatal);
+	pool_routes(r);
 }
 
 /* See responder.h. */
@@ -1163,6 +1221,7 @@ int rag_resp_start(struct ragd *d)
 	d->resp = r;
 	r->d = d;
 	pthread_mutex_init(&r->pool_mu, NULL);
+	pthread_mutex_init(&r->kspi_mu, NULL);
 	r->next_reqid = KERN_REQID_MIN;
 	r->rxbuf = malloc(RAG_NET_BUF);
 	if (!r->rxbuf || rag_sa_table_init(&r->tab, 0) < 0 ||
@@ -1186,6 +1245,7 @@ int rag_resp_start(struct ragd *d)
 			 "cannot be loaded");
 		r->mschap = NULL;
 	}
+	kern_init(r);		/* first: the configuration uses r->kspi */
 	r->gen = gen_build(r, err, sizeof(err));
 	if (!r->gen) {
 		log_err("IKE configuration: %s", err);
@@ -1197,7 +1257,6 @@ int rag_resp_start(struct ragd *d)
 		return -ENOMEM;
 	rag_timer_init(&r->t_cookie, t_cookie_fn, r);
 	rag_timer_arm(&r->timers, &r->t_cookie, rag_resp_now_ms() + COOKIE_ROTATE_MS);
-	kern_init(r);
 	rc = rag_workers_start(&r->w, 0, 0);
 	if (rc < 0) {
 		log_err("IKE workers: %s", strerror(-rc));
@@ -1341,6 +1400,7 @@ void rag_resp_stop(struct ragd *d)
 				   fs.states, fs.policies);
 		kern_close(r->kern);
 	}
+	kern_close(r->kspi);
 	rag_net_close(&r->net);
 	rag_timers_free(&r->timers);
 	rag_sa_table_free(&r->tab);
@@ -1351,6 +1411,7 @@ void rag_resp_stop(struct ragd *d)
 	gen_unref(r->gen);
 	ike_mschap_ctx_free(r->mschap);
 	pthread_mutex_destroy(&r->pool_mu);
+	pthread_mutex_destroy(&r->kspi_mu);
 	free(r->rxbuf);
 	free(r);
 	d->resp = NULL;

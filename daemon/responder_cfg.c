@@ -387,6 +387,11 @@ struct rag_resp_gen *gen_build(struct rag_resp *r, char *err, size_t errlen)
 	x->cp_assign = cp_assign_cb;
 	x->auth_arg = g;
 	x->mobike = true;
+	if (r->kspi) {		/* inbound SPIs from the kernel (responder_kern.c) */
+		x->child_spi_alloc = resp_spi_alloc_cb;
+		x->child_spi_free = resp_spi_free_cb;
+		x->spi_arg = r;
+	}
 	g->dpd_s = c->dpd;
 	g->ike_life_s = c->ike_lifetime;
 	g->child_life_s = c->child_lifetime;

@@ -75,6 +75,10 @@ struct rag_resp {
 	struct rag_timers timers;
 	struct rag_workers *w;
 	struct kern *kern;		/* NULL: no XFRM (reported at start) */
+	/* second XFRM channel (no events) for the engine's SPI callbacks,
+	 * which run on worker threads too; NULL: the engine picks SPIs */
+	struct kern *kspi;
+	pthread_mutex_t kspi_mu;
 	pthread_mutex_t pool_mu;	/* pools: workers assign in cp_assign */
 	struct rag_pool pool4, pool6;
 	struct rag_resp_gen *gen;	/* for new SAs */
@@ -130,10 +134,18 @@ void resp_users_attach(struct rag_resp *r, bool attach);
 void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up);
 
 /* responder_kern.c */
+/* engine callbacks (ike_exch_cfg child_spi_alloc / _free; any thread): the
+ * inbound SPI of a new CHILD SA from XFRM_MSG_ALLOCSPI, and its larval
+ * state removed when no CHILD SA came of it */
+int resp_spi_alloc_cb(void *arg, const struct ike_sa *ike, uint32_t *spi);
+void resp_spi_free_cb(void *arg, const struct ike_sa *ike, uint32_t spi);
 void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i);
 /* the peer's addresses / encapsulation changed (MOBIKE, NAT): move slot
  * i's kernel SAs and policies in place; 0 or -errno (sa->kern_error) */
 int child_kern_move(struct rag_resp *r, struct rag_sa *sa, int i);
+/* host routes to sa's virtual IPs while it has policies (force: re-add
+ * through the client's current path) */
+void vip_routes_sync(struct rag_resp *r, struct rag_sa *sa, bool force);
 /* ESP byte counters of sa's installed CHILD SAs (out may be NULL: only
  * the inbound ones are queried) */
 void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out);

@@ -63,6 +63,8 @@ struct rag_resp_gen;	/* responder.c: the configuration generation */
 struct rag_child_k {
 	bool known;			/* the engine's slot is in use and seen */
 	bool installed_in, installed_out;
+	bool out_deferred;		/* rekeyed by the peer: our new outbound
+					 * SA waits for the old one to go */
 	bool failed;			/* installation failed (logged) */
 	uint32_t reqid;
 	uint32_t spi_in, spi_out;	/* as installed */
@@ -112,6 +114,7 @@ struct rag_sa {
 	time_t established_wall;
 	bool have_vip4, have_vip6;
 	uint8_t vip4[16], vip6[16];
+	bool route4, route6;		/* our host route to vip4 / vip6 is in */
 	struct rag_child_k ck[IKE_EXCH_MAX_CHILDREN];
 	char method[16];		/* how the peer authenticated */
 	char algs[96];			/* IKE proposal text */

@@ -362,6 +362,7 @@ void ike_sa_free(struct ike_sa *sa)
 		return;
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++)
 		exch_child_release(sa, i);
+	exch_spi_drop(sa);	/* our request's offer, never answered */
 	exch_pend_clear(&sa->pend);
 	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
 	ike_key_free(&sa->reply_psk);
@@ -1211,7 +1212,11 @@ int ike_sa_handle_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		break;
 	}
 	if (r != -EBADMSG) {
-		/* the exchange is over, whatever its outcome (2.2) */
+		/* the exchange is over, whatever its outcome (2.2); an offered
+		 * SPI that did not become a CHILD SA is given back (EAP rounds
+		 * keep it: the last IKE_AUTH response creates the CHILD SA) */
+		if (!(kind == IKE_PEND_AUTH && r == -EAGAIN))
+			exch_spi_drop(sa);
 		exch_pend_clear(&sa->pend);
 		sa->my_msg_id++;
 		sa->net->n_req = 0;

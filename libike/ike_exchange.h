@@ -259,6 +259,24 @@ struct ike_exch_cfg {
 	int (*ts_local_for)(void *arg, const struct ike_sa *sa,
 			    struct ike_ts_list *out);
 	void *auth_arg;			/* first argument of the callbacks */
+
+	/* ---- inbound ESP SPIs ----
+	 * child_spi_alloc: the SPI we ask the peer to send with on a new
+	 * CHILD SA, in both roles (our IKE_AUTH / CREATE_CHILD_SA offer and
+	 * our answer to the peer's), e.g. by XFRM_MSG_ALLOCSPI so that the
+	 * kernel guarantees it is unused.  Returns 0 with *spi >= 256, or a
+	 * negative errno: a responder then refuses that CHILD SA with
+	 * TEMPORARY_FAILURE (RFC 7296 3.10.1: "retry later"), a builder
+	 * fails with that errno.  child_spi_free: an SPI from child_spi_alloc
+	 * did not become the spi_in of a CHILD SA reported to the caller (the
+	 * exchange failed or was refused, or the SA was freed while our
+	 * request was out): release it.  It is never called for a reported
+	 * CHILD SA — that one is the caller's from then on.  Both are called
+	 * on the thread that called the engine for sa, with spi_arg.  NULL =
+	 * the engine picks random SPIs and frees nothing. */
+	int (*child_spi_alloc)(void *arg, const struct ike_sa *sa, uint32_t *spi);
+	void (*child_spi_free)(void *arg, const struct ike_sa *sa, uint32_t spi);
+	void *spi_arg;
 	/* MD4/DES context (ike_mschap.h) for MSCHAPv2, both roles */
 	const struct ike_mschap_ctx *mschap;
 	/* EAP-TLS: a server context (responder) or a client context
@@ -366,6 +384,9 @@ struct ike_sa {
 	struct ike_buf last_req_out;	/* our last request (to retransmit) */
 
 	struct ike_child_sa child[IKE_EXCH_MAX_CHILDREN];
+	/* the child_spi_alloc()ed SPI our pending CHILD-creating request
+	 * offered (also across the IKE_AUTH rounds of EAP), 0 = none */
+	uint32_t spi_held;
 
 	/* ---- engine-net: RFC 4555, 2.4, RFC 7383 / 2.8 state ---- */
 	bool peer_mobike;		/* the peer sent MOBIKE_SUPPORTED */

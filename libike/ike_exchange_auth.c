@@ -625,7 +625,7 @@ int ike_sa_auth_build(struct ike_sa *sa, struct ike_buf *out)
 	struct ike_buf in;
 	struct ike_msg_builder mb;
 	struct ike_hdr h;
-	uint32_t spi = exch_random_spi();
+	uint32_t spi = 0;
 	int n = 0, r;
 
 	if (!sa->initiator || sa->state != IKE_ST_INIT_DONE)
@@ -633,10 +633,16 @@ int ike_sa_auth_build(struct ike_sa *sa, struct ike_buf *out)
 	if (sa->pend.kind != IKE_PEND_NONE)
 		return -EBUSY;
 	if (first) {
+		r = exch_child_spi(sa, &spi);
+		if (r < 0)
+			return r;
+		sa->spi_held = spi;
 		n = exch_child_offer(sa, spi, 0, sa->pend.props,
 				     IKE_EXCH_MAX_PROPS);
-		if (n < 0)
+		if (n < 0) {
+			exch_spi_drop(sa);
 			return n;
+		}
 	}
 	ike_buf_init(&in);
 	ike_mb_begin_chain(&mb, &in);
@@ -666,8 +672,10 @@ int ike_sa_auth_build(struct ike_sa *sa, struct ike_buf *out)
 		r = exch_seal(sa, out, &h, &in, mb.first);
 	ike_buf_free(&in);
 	if (r < 0) {
-		if (first)
+		if (first) {
 			exch_pend_clear(&sa->pend);
+			exch_spi_drop(sa);
+		}
 		return r;
 	}
 	sa->pend.kind = IKE_PEND_AUTH;
@@ -681,6 +689,7 @@ int ike_sa_auth_build(struct ike_sa *sa, struct ike_buf *out)
 			r = exch_eap_sent(sa);
 			if (r < 0) {
 				exch_pend_clear(&sa->pend);
+				exch_spi_drop(sa);
 				return r;
 			}
 		}
@@ -842,6 +851,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 	struct ike_msg_builder mb;
 	struct ike_hdr h;
 	uint16_t child_err = 0;
+	uint32_t spi = 0;
 	int nm, r;
 
 	if (cp) {
@@ -885,6 +895,10 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 			return r;
 		child_err = (uint16_t)r;
 	}
+	/* our inbound SPI; none now: 3.10.1 TEMPORARY_FAILURE (retry later),
+	 * the IKE SA is still set up (1.2) */
+	if (!child_err && exch_child_spi(sa, &spi) < 0)
+		child_err = IKE_N_TEMPORARY_FAILURE;
 	ike_buf_init(&ib);
 	ike_buf_init(&idb);
 	ike_mb_begin_chain(&mb, &ib);
@@ -900,7 +914,6 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 		ike_notify_build(&mb, 0, child_err, NULL, 0, NULL, 0);
 	} else if (r == 0) {
 		int slot = exch_child_slot(sa);
-		uint32_t spi = exch_random_spi();
 
 		r = slot;
 		if (slot >= 0)
@@ -933,6 +946,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 		if (res->child >= 0)
 			exch_child_release(sa, res->child);
 		res->child = -1;
+		exch_child_spi_free(sa, spi);	/* not a CHILD SA after all */
 		return r;
 	}
 	res->notify = child_err;

@@ -636,6 +636,19 @@ xf_algs() {
 		END { flush() }'
 }
 
+# xf_spis_in_range NS DST: the XFRM states to DST (the inbound SAs of the
+# host at DST) exist and all have SPIs from ragd's ALLOCSPI range (kern.h
+# KERN_SPI_MIN..KERN_SPI_MAX): the kernel chose them, not the IKE engine.
+xf_spis_in_range() {
+	local s n=0
+	for s in $(ip -n "$1" xfrm state | awk -v d="$2" '/^src / { inb = ($4 == d); next }
+			inb && $1 == "proto" && $3 == "spi" { print $4; inb = 0 }'); do
+		(( s >= 0xc0000100 && s <= 0xcfffffff )) || { echo "SPI $s outside the range"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
 # xf_count NS: number of XFRM states.
 xf_count() { ip -n "$1" xfrm state | grep -c '^src ' || true; }
 
@@ -702,9 +715,11 @@ rag_scenario_begin() {
 	e2e_topo_gateway gw
 	e2e_topo_client c1 1
 	e2e_topo_internal int gw
-	# host prerequisite (ragd's start-up check): a route covering the pool,
-	# via the uplink, so that return traffic reaches the IPsec policy lookup
-	ip -n gw route add "$E2E_POOL4" dev eth0
+	# ragd needs no route to the pool: it routes each client's virtual IP
+	# itself (and the rest of the pool is unreachable), and the gateway
+	# here has no default route that would cover the pool.  The reference
+	# strongSwan gateway gets the route its own setup would want.
+	gw_is_ragd || ip -n gw route add "$E2E_POOL4" dev eth0
 	e2e_log "gateway under test: $E2E_GATEWAY"
 }
 
@@ -729,6 +744,8 @@ rag_connect_and_ping() {
 	e2e_check "$C_PROFILE: both gateway ESP SAs carried traffic (min $min bytes)" test "$min" -gt 0
 	if gw_is_ragd; then
 		e2e_check "$C_PROFILE: rag-ctl sa list shows the SA with virtual IP $vip" gw_sa_list_has "\"$vip\""
+		e2e_check "$C_PROFILE: ragd routes $vip towards the client (kern.h KERN_RTPROT)" \
+			bash -c "ip -n gw route show proto 82 | grep -q '^$vip '"
 	fi
 }
 
@@ -766,11 +783,14 @@ rag_check_conn_log() {
 }
 _rag_gw_clean() {
 	! gw_has_ike_sa && [ "$(xf_count gw)" -eq 0 ] && [ "$(xf_policies gw)" -eq 0 ] &&
-	{ ! gw_is_ragd || [ -z "$(ip -n gw route show proto 82)" ]; }	# ragd's routes (kern.h KERN_RTPROT)
+	# ragd's routes (kern.h KERN_RTPROT): none per client; the pool's
+	# unreachable route stays while ragd runs
+	{ ! gw_is_ragd || [ -z "$(ip -n gw route show proto 82 | grep -v '^unreachable ')" ]; }
 }
 _rag_gw_clean_of() {
 	! ip -n gw xfrm state | grep -q "^src .*\b$1\b" &&
-	! ip -n gw xfrm policy | grep -q "\b$2/32\b"
+	! ip -n gw xfrm policy | grep -q "\b$2/32\b" &&
+	! ip -n gw route show proto 82 | grep -q "^$2 "
 }
 
 # rag_stop_clean: SIGTERM the gateway: exit 0 and nothing left in the kernel.
@@ -781,6 +801,10 @@ rag_stop_clean() {
 	fi
 	e2e_check "no XFRM state or policy left in the gateway after stop" \
 		test "$(xf_count gw)" -eq 0 -a "$(xf_policies gw)" -eq 0
+	if gw_is_ragd; then
+		e2e_check "no route of ragd's left after stop" \
+			test -z "$(ip -n gw route show proto 82; ip -n gw -6 route show proto 82)"
+	fi
 }
 
 # ---- PKI ----------------------------------------------------------------------------------

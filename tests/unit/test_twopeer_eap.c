@@ -548,18 +548,46 @@ static void test_mschap_identity(const struct suite *s)
  * from the last response and otherwise reauthenticate on an address
  * change instead of sending UPDATE_SA_ADDRESSES (3.5).
  */
+struct spi_count {
+	uint32_t last;
+	int allocs, frees;
+};
+
+static int count_spi_alloc(void *arg, const struct ike_sa *sa, uint32_t *spi)
+{
+	struct spi_count *c = arg;
+
+	(void)sa;
+	c->allocs++;
+	*spi = c->last = 0xc0000200u + (uint32_t)c->allocs;
+	return 0;
+}
+
+static void count_spi_free(void *arg, const struct ike_sa *sa, uint32_t spi)
+{
+	(void)sa;
+	(void)spi;
+	((struct spi_count *)arg)->frees++;
+}
+
+/* ... and (cfg->child_spi_alloc) the initiator's offered SPI survives the
+ * EAP rounds: allocated once, used by the CHILD SA, never given back. */
 static void test_mobike_eap(void)
 {
 	struct ike_exch_cfg ci, cr;
 	struct ike_sa *i = NULL, *r = NULL;
 	struct run x;
 	struct peek pk;
+	struct spi_count sc = { 0, 0, 0 };
 
 	fprintf(stderr, "MOBIKE_SUPPORTED in the final IKE_AUTH response\n");
 	use_suite(&suites[0]);
 	resp_cfg(&cr);
 	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
 	cr.mobike = ci.mobike = true;
+	ci.child_spi_alloc = count_spi_alloc;
+	ci.child_spi_free = count_spi_free;
+	ci.spi_arg = &sc;
 	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
 	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
 	run(i, r, &x);
@@ -570,6 +598,10 @@ static void test_mobike_eap(void)
 	CHECK(pk.has_auth && pk.has_sa && pk.has_mobike);
 	peek(i, &x.prev_resp, &pk);
 	CHECK(pk.has_eap && !pk.has_mobike);
+	CHECK_INT(sc.allocs, 1);
+	CHECK_INT(sc.frees, 0);
+	if (x.sa.child >= 0)
+		CHECK_INT(i->child[x.sa.child].spi_in, sc.last);
 	ike_sa_free(i);
 	ike_sa_free(r);
 	run_free(&x);
