@@ -18,8 +18,8 @@
  *   ragd_acl_tick            1 s: per-user counts of rate-limited denials
  *                            become acl rows (suppressed = N);
  *   ragd_acl_ready           false when enforcement is impossible (no
- *                            nf_tables, the table owned by another
- *                            process): the responder then installs no
+ *                            nf_tables, another ragd in this network
+ *                            namespace): the responder then installs no
  *                            CHILD SA (fail closed).
  */
 #ifndef RAG_ACL_H
