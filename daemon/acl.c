@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "connlog.h"
 #include "daemon.h"
@@ -27,6 +28,15 @@ struct rag_acl {
 	uint64_t rows, dropped;
 	char err[RAG_NFT_ERR_MAX];
 };
+
+/* UTC milliseconds now. */
+static int64_t rag_now_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* "tcp", "udp", "icmp", "icmpv6" or the number. */
 static void proto_name(uint8_t p, char *out, size_t outlen)
@@ -57,9 +67,13 @@ static void on_record(void *arg, const struct rag_nflog_rec *r)
 	struct rag_acl *a = d->acl;
 	struct connlog_acl row;
 	struct rag_nft_vip_info v;
+	int64_t now;
 
 	memset(&row, 0, sizeof(row));
-	row.time_ms = r->time_ms;
+	/* the kernel's stamp when it is wall-clock time (a forwarded skb may
+	 * carry a monotonic delivery time instead); else now */
+	now = rag_now_real_ms();
+	row.time_ms = r->time_ms > now - 60000 && r->time_ms < now + 60000 ? r->time_ms : 0;
 	row.permit = r->permit;
 	row.rule_id = r->rule_id;
 	if (a->nft && rag_nft_vip_find(a->nft, r->family, r->src, &v) == 0) {
@@ -143,8 +157,12 @@ int ragd_acl_open(struct ragd *d)
 	if (leftover)
 		log_notice("nftables: removed a table inet %s left by an earlier run", RAG_NFT_TABLE);
 	/* the current policy now, every change later */
-	if (ragd_policy_subscribe(d, on_policy, d) < 0)
-		log_err("access policy: cannot follow policy changes (too many subscribers)");
+	rc = ragd_policy_subscribe(d, on_policy, d);
+	if (rc < 0)
+		log_err("access policy: cannot follow policy changes: %s", rc == -ENOENT ?
+			"no policy loaded" : "too many subscribers");
+	if (!rag_nft_enforcing(a->nft))
+		log_err("access policy NOT in force: no CHILD SA will be installed");
 	rc = rag_nflog_open(&a->nflog, RAG_NFT_NFLOG_GROUP, RAG_NFT_SNAPLEN, a->err,
 			    sizeof(a->err));
 	if (rc < 0) {
@@ -196,10 +214,12 @@ void ragd_acl_close(struct ragd *d)
 	d->acl = NULL;
 }
 
-/* See acl.h. */
+/* See acl.h.  Fail closed: only once a policy is in force (a first apply
+ * that failed, or no policy at all, leaves the empty table: nothing would
+ * be filtered). */
 bool ragd_acl_ready(const struct ragd *d)
 {
-	return d->acl && d->acl->nft;
+	return d->acl && d->acl->nft && rag_nft_enforcing(d->acl->nft);
 }
 
 /* See acl.h. */
@@ -211,6 +231,8 @@ int ragd_acl_policy(struct ragd *d, const struct pol_snapshot *s)
 
 	if (!a || !a->nft)
 		return -ENOTCONN;
+	if (!s)
+		return -EINVAL;
 	poll_counters(d);	/* the swap starts the counters over */
 	rc = rag_nft_apply(a->nft, s, &st, a->err, sizeof(a->err));
 	if (rc < 0) {

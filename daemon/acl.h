@@ -17,10 +17,11 @@
  *   ragd_acl_event           the NFLOG socket is readable: acl rows;
  *   ragd_acl_tick            1 s: per-user counts of rate-limited denials
  *                            become acl rows (suppressed = N);
- *   ragd_acl_ready           false when enforcement is impossible (no
- *                            nf_tables, the table owned by another
- *                            process): the responder then installs no
- *                            CHILD SA (fail closed).
+ *   ragd_acl_ready           false unless a policy is in force (no
+ *                            nf_tables, another ragd in this network
+ *                            namespace, the policy could not be loaded or
+ *                            its first apply failed): the responder then
+ *                            installs no CHILD SA (fail closed).
  */
 #ifndef RAG_ACL_H
 #define RAG_ACL_H

@@ -1,12 +1,18 @@
 /*
- * nft.c — ragd's nftables table through libnftables (see nft.h).  The text
- * comes from nft_compile.c; this file keeps the registry of virtual IPs,
- * runs the commands and reads the suppression counters back.
+ * nft.c — ragd's nftables table (see nft.h).  The table itself is text
+ * from nft_compile.c run through libnftables (one transaction); virtual IP
+ * registrations are element adds/deletes sent as one nf_tables batch with
+ * libnftnl on our own netlink socket, because libnftables would first dump
+ * every chain and set of the table into its cache (milliseconds per
+ * connect with thousands of class chains; microseconds this way).  This
+ * file also keeps the registry of virtual IPs and reads the suppression
+ * counters back.
  */
 #include "nft.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <poll.h>
+#include <sys/un.h>
 
 #include "nft_compile.h"
 
@@ -37,6 +50,10 @@ struct vip_ent {
 
 struct rag_nft {
 	struct nft_ctx *ctx;
+	struct mnl_socket *nl;		/* element batches (libnftnl) */
+	uint32_t seq;
+	int lock_fd;			/* abstract socket: one ragd per netns */
+	bool own;			/* the table is ours to delete */
 	struct nftc_table_cfg tcfg;
 	char table[64];
 	struct nftc_policy *pol;	/* applied policy, NULL before the first */
@@ -311,10 +328,127 @@ static int rebuild_vip_maps(struct rag_nft *n, char *err, size_t errlen)
 	return rc;
 }
 
+/* One element add/delete for the batch. */
+struct elem_op {
+	const struct vip_ent *e;
+	int cls;
+	bool add;
+};
+
+/* Put the message of op into the batch (false: no room left). */
+static bool put_elem(struct rag_nft *n, struct mnl_nlmsg_batch *b, const struct elem_op *op)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+	struct nlmsghdr *nlh;
+	char chain[24];
+
+	if (!s || !el) {
+		nftnl_set_free(s);
+		nftnl_set_elem_free(el);
+		return false;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, n->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, op->e->family == AF_INET ? "vip4" : "vip6");
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, op->e->addr, op->e->family == AF_INET ? 4 : 16);
+	if (op->add) {
+		if (op->cls >= 0)
+			snprintf(chain, sizeof(chain), "c%d", op->cls);
+		else
+			snprintf(chain, sizeof(chain), "deny");
+		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, chain);
+	}
+	nftnl_set_elem_add(s, el);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
+				    op->add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, NFPROTO_INET,
+				    (uint16_t)((op->add ? NLM_F_CREATE : 0) | NLM_F_ACK), n->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return mnl_nlmsg_batch_next(b);
+}
+
+/* Wait for count acknowledgements: 0, or the first error's negative errno. */
+static int read_acks(struct rag_nft *n, size_t count)
+{
+	uint8_t buf[16384];
+	size_t acks = 0;
+	int fd = mnl_socket_get_fd(n->nl);
+
+	while (acks < count) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		ssize_t r;
+		size_t off = 0;
+
+		if (poll(&pfd, 1, 2000) != 1)
+			return -ETIMEDOUT;
+		r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0)
+			return -errno;
+		while ((size_t)r - off >= sizeof(struct nlmsghdr)) {
+			struct nlmsghdr h;
+
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)r - off)
+				return -EBADMSG;
+			if (h.nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr e;
+
+				if (h.nlmsg_len < sizeof(h) + sizeof(e))
+					return -EBADMSG;
+				memcpy(&e, buf + off + sizeof(h), sizeof(e));
+				if (e.error)
+					return e.error < 0 ? e.error : -e.error;
+				acks++;
+			}
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+	}
+	return 0;
+}
+
+/* Send ops as one transaction (begin, the element messages, end). */
+static int elem_batch(struct rag_nft *n, const struct elem_op *ops, size_t nops, char *err,
+		      size_t errlen)
+{
+	size_t cap = 256 * (nops + 2) + 4096;
+	char *buf = malloc(cap);
+	struct mnl_nlmsg_batch *b;
+	int rc;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b = mnl_nlmsg_batch_start(buf, cap);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), n->seq++);
+	mnl_nlmsg_batch_next(b);
+	for (size_t i = 0; i < nops; i++)
+		if (!put_elem(n, b, &ops[i])) {
+			mnl_nlmsg_batch_stop(b);
+			free(buf);
+			snprintf(err, errlen, "updating the virtual IP maps: batch too large");
+			return -ENOMEM;
+		}
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), n->seq++);
+	mnl_nlmsg_batch_next(b);
+	rc = mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0 ?
+	     -errno : read_acks(n, nops);
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	if (rc < 0)
+		snprintf(err, errlen, "updating the virtual IP maps: %s", strerror(-rc));
+	return rc;
+}
+
 /* See nft.h. */
 int rag_nft_commit(struct rag_nft *n, char *err, size_t errlen)
 {
-	struct nftc_text *t = &n->cmd;
+	struct elem_op *ops;
+	size_t nops = 0, max = 0;
 	int rc;
 
 	if (!n->dirty)
@@ -324,28 +458,23 @@ int rag_nft_commit(struct rag_nft *n, char *err, size_t errlen)
 		clear_dirty(n);
 		return 0;
 	}
-	t->len = 0;
-	t->oom = false;
+	for (struct vip_ent *e = n->dirty; e; e = e->dirty_next)
+		max += 2;
+	ops = calloc(max, sizeof(*ops));
+	if (!ops) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	for (struct vip_ent *e = n->dirty; e; e = e->dirty_next) {
 		int cls = e->active ? ent_class(n, e) : -1;
-		struct nftc_vip v;
 
-		if (e->in_kernel && (!e->active || cls != e->k_cls)) {
-			ent_vip(n, e, e->k_cls, &v);
-			nftc_emit_vip(t, &n->tcfg, &v, false);
-		}
-		if (e->active && (!e->in_kernel || cls != e->k_cls)) {
-			ent_vip(n, e, cls, &v);
-			nftc_emit_vip(t, &n->tcfg, &v, true);
-		}
+		if (e->in_kernel && (!e->active || cls != e->k_cls))
+			ops[nops++] = (struct elem_op){ e, e->k_cls, false };
+		if (e->active && (!e->in_kernel || cls != e->k_cls))
+			ops[nops++] = (struct elem_op){ e, cls, true };
 	}
-	if (t->oom)
-		return -ENOMEM;
-	if (!t->len) {
-		clear_dirty(n);
-		return 0;
-	}
-	rc = run(n, t->s, "updating the virtual IP maps", err, errlen);
+	rc = nops ? elem_batch(n, ops, nops, err, errlen) : 0;
+	free(ops);
 	if (rc == 0) {
 		for (struct vip_ent *e = n->dirty; e; e = e->dirty_next) {
 			e->in_kernel = e->active;
@@ -376,6 +505,30 @@ static int probe_nfnetlink(char *err, size_t errlen)
 	return 0;
 }
 
+/* The per-network-namespace lock: an abstract unix socket (abstract names
+ * belong to the network namespace and vanish with their process), so a
+ * second ragd in the same namespace is told apart from a crashed one.
+ * The fd, or -EBUSY / -errno. */
+static int take_lock(const char *table)
+{
+	struct sockaddr_un a;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), n;
+
+	if (fd < 0)
+		return -errno;
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "rag/nftables/%s", table);
+	if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+						       1 + (size_t)n)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return e == EADDRINUSE ? -EBUSY : -e;
+	}
+	return fd;
+}
+
 /* See nft.h. */
 int rag_nft_open(struct rag_nft **out, const struct rag_nft_cfg *cfg, bool *leftover,
 		 char *err, size_t errlen)
@@ -401,6 +554,7 @@ int rag_nft_open(struct rag_nft **out, const struct rag_nft_cfg *cfg, bool *left
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	n->lock_fd = -1;
 	snprintf(n->table, sizeof(n->table), "%s", tb);
 	n->tcfg.table = n->table;
 	n->tcfg.nflog_group = cfg->nflog_group ? cfg->nflog_group : RAG_NFT_NFLOG_GROUP;
@@ -417,37 +571,53 @@ int rag_nft_open(struct rag_nft **out, const struct rag_nft_cfg *cfg, bool *left
 	/* the per-user rate-limit sets hold one entry per pool address */
 	if (n->tcfg.pool4_family && n->tcfg.pool4_len >= 12 && 32 - n->tcfg.pool4_len > 16)
 		n->tcfg.dyn_size = 1u << (32 - n->tcfg.pool4_len);
+	n->lock_fd = take_lock(n->table);
+	if (n->lock_fd < 0) {
+		rc = n->lock_fd;
+		if (rc == -EBUSY)
+			snprintf(err, errlen, "table inet %s belongs to another ragd running in this "
+				 "network namespace", n->table);
+		else
+			snprintf(err, errlen, "lock: %s", strerror(-rc));
+		rag_nft_close(n);
+		return rc;
+	}
+	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!n->nl || mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "nfnetlink socket: %s", strerror(errno));
+		rag_nft_close(n);
+		return rc;
+	}
+	n->seq = (uint32_t)time(NULL);
 	n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!n->ctx || nft_ctx_buffer_output(n->ctx) || nft_ctx_buffer_error(n->ctx)) {
 		snprintf(err, errlen, "libnftables: cannot create a context");
 		rag_nft_close(n);
 		return -ENOMEM;
 	}
-	/* a table of our name: an unowned leftover goes; an owned one belongs
-	 * to a live process (the kernel removes owned tables with their owner) */
+	/* a table of our name while we hold the lock: a crashed run's */
 	snprintf(cmd, sizeof(cmd), "list table inet %s", n->table);
 	if (nft_run_cmd_from_buffer(n->ctx, cmd) == 0) {
 		(void)nft_ctx_get_output_buffer(n->ctx);
 		snprintf(cmd, sizeof(cmd), "delete table inet %s", n->table);
 		if (run(n, cmd, "removing a leftover table", err, errlen) < 0) {
-			snprintf(err, errlen, "table inet %s belongs to another running process "
-				 "(another ragd in this network namespace?)", n->table);
-			n->ctx = (nft_ctx_free(n->ctx), NULL);
 			rag_nft_close(n);
-			return -EBUSY;
+			return -EIO;
 		}
 		if (leftover)
 			*leftover = true;
 	}
 	(void)nft_ctx_get_output_buffer(n->ctx);
 	(void)nft_ctx_get_error_buffer(n->ctx);
+	n->own = true;
 	nftc_emit_table(&n->cmd, &n->tcfg, NULL, NULL, 0, false);
 	if (n->cmd.oom || run(n, n->cmd.s, "creating the table", err, errlen) < 0) {
+		rc = n->cmd.oom ? -ENOMEM : -EIO;
 		if (n->cmd.oom)
 			snprintf(err, errlen, "out of memory");
-		n->ctx = (nft_ctx_free(n->ctx), NULL);
 		rag_nft_close(n);
-		return n->cmd.oom ? -ENOMEM : -EIO;
+		return rc;
 	}
 	*out = n;
 	return 0;
@@ -461,10 +631,16 @@ void rag_nft_close(struct rag_nft *n)
 	if (!n)
 		return;
 	if (n->ctx) {
+		/* only a table we created is ours to delete */
 		snprintf(cmd, sizeof(cmd), "delete table inet %s", n->table);
-		nft_run_cmd_from_buffer(n->ctx, cmd);
-		nft_ctx_free(n->ctx);	/* closing the socket would remove it too */
+		if (n->own)
+			nft_run_cmd_from_buffer(n->ctx, cmd);
+		nft_ctx_free(n->ctx);
 	}
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd);
 	for (size_t i = 0; i < n->nb; i++) {
 		struct vip_ent *e = n->b[i];
 

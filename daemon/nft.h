@@ -6,22 +6,24 @@
  * move into a privileged helper process; it does not log (errors come back
  * as a negative errno with a message).
  *
- * What is ours.  ONE table, `table inet rag`, created with `flags owner`:
- * the kernel ties it to this process's netlink socket, so only ragd can
- * change it and it disappears by itself when ragd dies (kill -9, crash) —
- * a crashed run leaves nothing behind, and a second ragd in the same
- * network namespace cannot take the table over (rag_nft_open fails with
- * -EBUSY).  A table of that name without owner (from elsewhere) is removed
- * at open.  No other table or chain is touched.  rag_nft_close deletes it.
+ * What is ours.  ONE table, `table inet rag`; no other table or chain is
+ * touched.  One ragd per network namespace holds it: a lock (an abstract
+ * unix socket, which the kernel scopes to the namespace and releases when
+ * the process dies) tells a second ragd (rag_nft_open fails with -EBUSY,
+ * the table untouched) from the leftover of a crashed run (removed at
+ * open).  rag_nft_close deletes it (SIGTERM).  (nftables' `flags owner`
+ * would also drop the table on a crash, but ties every change to
+ * libnftables' own netlink socket, and the per-connect element updates go
+ * through a cheaper libnftnl socket of ours.)
  *
  * Life cycle:
  *   open       the table exists, empty: nothing is filtered yet;
  *   apply      the policy is compiled (nft_compile.h) and the whole table
  *              is swapped for the new one in ONE transaction: packets see
  *              either the old or the new policy, never none;
- *   vip_set /  a user's virtual IP comes / goes (CHILD SA up, IKE SA gone):
+ *   vip_set /  a user's virtual IP comes / goes (IKE SA up / gone):
  *   vip_clear  queued; commit applies all queued changes as element
- *              adds/deletes in one transaction (not a table reload);
+ *              adds/deletes in one nf_tables batch (not a table reload);
  *   poll       per-user counts of denials the rate limit kept out of the log.
  *
  * Before the first apply nothing is enforced (the caller decides when a
@@ -78,10 +80,10 @@ struct rag_nft_stats {
 };
 
 /*
- * Create the (empty, owned) table in the caller's network namespace,
- * removing an unowned leftover of the same name (*leftover = true then).
- * -EBUSY: another live process owns the table; -EPROTONOSUPPORT: no
- * nf_tables netlink; others with the reason in err.
+ * Create the (empty) table in the caller's network namespace, removing a
+ * crashed run's leftover of the same name (*leftover = true then).
+ * -EBUSY: another ragd runs in this network namespace; -EPROTONOSUPPORT:
+ * no nf_tables netlink; others with the reason in err.
  */
 int rag_nft_open(struct rag_nft **out, const struct rag_nft_cfg *cfg, bool *leftover,
 		 char *err, size_t errlen);

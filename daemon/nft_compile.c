@@ -116,6 +116,8 @@ static int box_subtract(const struct nftc_box *p, const struct nftc_box *c, stru
 
 /* ---- compilation ------------------------------------------------------------------------ */
 
+static int cmp_u32(const void *a, const void *b);
+
 struct compiler {
 	const struct pol_snapshot *s;
 	struct nftc_policy *p;
@@ -256,8 +258,9 @@ static bool has_group(const uint32_t *a, size_t n, uint32_t g)
 	return false;
 }
 
-/* The boxes of class k, both families. */
-static int resolve_class(struct compiler *c, struct nftc_class *k)
+/* The map of the rules whose group is in key[0..n) (ascending), first match
+ * resolved among them. */
+static int resolve(struct compiler *c, const uint32_t *key, size_t n, struct nftc_map *m)
 {
 	const struct pol_snapshot *s = c->s;
 	struct boxvec out[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
@@ -266,7 +269,7 @@ static int resolve_class(struct compiler *c, struct nftc_class *k)
 	for (size_t i = 0; i < s->nrules && rc == 0; i++) {
 		const struct pol_rule *r = &s->rules[i];
 
-		if (!has_group(k->groups, k->ngroups, r->user_group))
+		if (!has_group(key, n, r->user_group))
 			continue;
 		for (size_t x = 0; x < r->ndst && rc == 0; x++) {
 			int f = r->dst[x].family == AF_INET ? 0 : 1;
@@ -280,9 +283,235 @@ static int resolve_class(struct compiler *c, struct nftc_class *k)
 		}
 	}
 	for (int f = 0; f < 2; f++) {
-		k->box[f] = out[f].v;
-		k->nbox[f] = out[f].n;
+		m->box[f] = out[f].v;
+		m->nbox[f] = out[f].n;
 	}
+	return rc;
+}
+
+/* ---- the lookup order of a class's groups -------------------------------------------- */
+
+/* What a box decides, as far as a packet can tell: accept and drop without
+ * logging are the same whichever rule they come from; a logged rule names
+ * itself. */
+static uint32_t target_key(const struct nftc_policy *p, uint32_t rule)
+{
+	const struct nftc_rule *r = &p->rules[rule];
+
+	return r->log ? 2 + rule : r->permit ? 0 : 1;
+}
+
+/* Pairwise precedence between two groups' maps: bit 0 = somewhere a box of
+ * a decides differently from an overlapping box of b and a's rule comes
+ * first (a must be looked up before b); bit 1 = the other way round. */
+static unsigned int pair_order(const struct nftc_policy *p, const struct nftc_map *a,
+			       const struct nftc_map *b)
+{
+	unsigned int bits = 0;
+
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < a->nbox[f] && bits != 3; i++)
+			for (size_t j = 0; j < b->nbox[f] && bits != 3; j++) {
+				const struct nftc_box *x = &a->box[f][i], *y = &b->box[f][j];
+
+				if (!box_meet(x, y) ||
+				    target_key(p, x->rule) == target_key(p, y->rule))
+					continue;
+				bits |= x->rule < y->rule ? 1u : 2u;
+			}
+	return bits;
+}
+
+/* Memo of pair_order by (group index, group index). */
+struct pair_memo {
+	struct pair_ent {
+		uint32_t a, b;		/* a < b; UINT32_MAX = free */
+		uint8_t bits;
+	} *e;
+	size_t cap, n;
+};
+
+static int memo_get(struct pair_memo *m, const struct nftc_policy *p, uint32_t a, uint32_t b,
+		    unsigned int *bits)
+{
+	size_t h;
+
+	if (m->n * 2 >= m->cap) {
+		struct pair_memo nm = { NULL, m->cap ? m->cap * 2 : 256, 0 };
+
+		nm.e = malloc(nm.cap * sizeof(*nm.e));
+		if (!nm.e)
+			return -ENOMEM;
+		for (size_t i = 0; i < nm.cap; i++)
+			nm.e[i].a = UINT32_MAX;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (m->e[i].a == UINT32_MAX)
+				continue;
+			h = ((size_t)m->e[i].a * 2654435761u ^ m->e[i].b) & (nm.cap - 1);
+			while (nm.e[h].a != UINT32_MAX)
+				h = (h + 1) & (nm.cap - 1);
+			nm.e[h] = m->e[i];
+			nm.n++;
+		}
+		free(m->e);
+		*m = nm;
+	}
+	h = ((size_t)a * 2654435761u ^ b) & (m->cap - 1);
+	while (m->e[h].a != UINT32_MAX) {
+		if (m->e[h].a == a && m->e[h].b == b) {
+			*bits = m->e[h].bits;
+			return 0;
+		}
+		h = (h + 1) & (m->cap - 1);
+	}
+	*bits = pair_order(p, &p->groups[a].m, &p->groups[b].m);
+	m->e[h].a = a;
+	m->e[h].b = b;
+	m->e[h].bits = (uint8_t)*bits;
+	m->n++;
+	return 0;
+}
+
+/* Index of group id in p->groups (present by construction). */
+static size_t group_index(const struct nftc_policy *p, uint32_t id)
+{
+	size_t lo = 0, hi = p->ngroups;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->groups[mid].id == id)
+			return mid;
+		if (p->groups[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Order class k's group lookups (Kahn's algorithm over the precedence
+ * edges, lowest group first among the free ones) into k->seq, or mark it
+ * merged when the edges have a cycle.
+ */
+static int order_class(struct compiler *c, struct pair_memo *memo, struct nftc_class *k)
+{
+	struct nftc_policy *p = c->p;
+	size_t n = k->ngroups, *gi = calloc(n, sizeof(size_t)), *indeg = calloc(n, sizeof(size_t));
+	uint8_t *edge = calloc(n * n, 1);	/* edge[i * n + j]: i before j */
+	bool *done = calloc(n, sizeof(bool));
+	int rc = -ENOMEM;
+
+	k->seq = calloc(n, sizeof(size_t));
+	if (!gi || !indeg || !edge || !done || !k->seq)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		gi[i] = group_index(p, k->groups[i]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			unsigned int bits;
+
+			rc = memo_get(memo, p, (uint32_t)gi[i], (uint32_t)gi[j], &bits);
+			if (rc < 0)
+				goto out;
+			if (bits == 3) {
+				k->merged = true;	/* contradicting overlaps */
+				goto out;
+			}
+			if (bits & 1) {
+				edge[i * n + j] = 1;
+				indeg[j]++;
+			}
+			if (bits & 2) {
+				edge[j * n + i] = 1;
+				indeg[i]++;
+			}
+		}
+	while (k->nseq < n) {
+		size_t pick = n;
+
+		for (size_t i = 0; i < n && pick == n; i++)
+			if (!done[i] && !indeg[i])
+				pick = i;
+		if (pick == n) {
+			k->merged = true;	/* a cycle of three or more */
+			goto out;
+		}
+		done[pick] = true;
+		k->seq[k->nseq++] = gi[pick];
+		for (size_t j = 0; j < n; j++)
+			if (edge[pick * n + j])
+				indeg[j]--;
+	}
+	rc = 0;
+out:
+	if (k->merged) {
+		rc = 0;
+		free(k->seq);
+		k->seq = NULL;
+		k->nseq = 0;
+	}
+	free(gi);
+	free(indeg);
+	free(edge);
+	free(done);
+	return rc;
+}
+
+/* The groups some class names, each with its map. */
+static int make_groups(struct compiler *c)
+{
+	struct nftc_policy *p = c->p;
+	size_t total = 0;
+	uint32_t *ids;
+	int rc = 0;
+
+	for (size_t k = 0; k < p->nclasses; k++)
+		total += p->classes[k].ngroups;
+	if (!total)
+		return 0;
+	ids = malloc(total * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	total = 0;
+	for (size_t k = 0; k < p->nclasses; k++)
+		for (size_t i = 0; i < p->classes[k].ngroups; i++)
+			ids[total++] = p->classes[k].groups[i];
+	qsort(ids, total, sizeof(*ids), cmp_u32);
+	p->groups = calloc(total, sizeof(*p->groups));
+	if (!p->groups) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < total; i++)
+		if (!p->ngroups || p->groups[p->ngroups - 1].id != ids[i])
+			p->groups[p->ngroups++].id = ids[i];
+	free(ids);
+	for (size_t g = 0; g < p->ngroups && rc == 0; g++)
+		rc = resolve(c, &p->groups[g].id, 1, &p->groups[g].m);
+	return rc;
+}
+
+/* Every class: its lookup order, or its own map. */
+static int order_classes(struct compiler *c)
+{
+	struct nftc_policy *p = c->p;
+	struct pair_memo memo = { NULL, 0, 0 };
+	int rc = 0;
+
+	for (size_t k = 0; k < p->nclasses && rc == 0; k++) {
+		struct nftc_class *cl = &p->classes[k];
+
+		rc = order_class(c, &memo, cl);
+		if (rc == 0 && cl->merged) {
+			p->nmerged++;
+			rc = resolve(c, cl->groups, cl->ngroups, &cl->m);
+		}
+		for (size_t i = 0; rc == 0 && i < cl->nseq; i++)
+			p->groups[cl->seq[i]].used = true;
+	}
+	free(memo.e);
 	return rc;
 }
 
@@ -450,8 +679,10 @@ int nftc_compile(const struct pol_snapshot *s, size_t max_boxes, struct nftc_pol
 	}
 	p->nrules = s->nrules;
 	rc = make_classes(&c);
-	for (size_t k = 0; rc == 0 && k < p->nclasses; k++)
-		rc = resolve_class(&c, &p->classes[k]);
+	if (rc == 0)
+		rc = make_groups(&c);
+	if (rc == 0)
+		rc = order_classes(&c);
 	if (rc < 0)
 		goto fail;
 	if (p->users)
@@ -476,9 +707,15 @@ void nftc_free(struct nftc_policy *p)
 		return;
 	for (size_t k = 0; k < p->nclasses; k++) {
 		free(p->classes[k].groups);
-		free(p->classes[k].box[0]);
-		free(p->classes[k].box[1]);
+		free(p->classes[k].seq);
+		free(p->classes[k].m.box[0]);
+		free(p->classes[k].m.box[1]);
 	}
+	for (size_t g = 0; g < p->ngroups; g++) {
+		free(p->groups[g].m.box[0]);
+		free(p->groups[g].m.box[1]);
+	}
+	free(p->groups);
 	for (size_t u = 0; u < p->nusers; u++)
 		free(p->users[u].name);
 	free(p->classes);
@@ -506,6 +743,26 @@ int nftc_user_class(const struct nftc_policy *p, const char *name)
 	return -1;
 }
 
+/* The rule of the box of m holding pt (-1: none, -2: more than one). */
+static long map_lookup(const struct nftc_map *m, int f, const nftc_u128 *pt)
+{
+	long hit = -1;
+
+	for (size_t i = 0; i < m->nbox[f]; i++) {
+		const struct nftc_box *b = &m->box[f][i];
+		bool in = true;
+
+		for (int d = 0; d < NFTC_DIMS && in; d++)
+			in = b->lo[d] <= pt[d] && pt[d] <= b->hi[d];
+		if (in) {
+			if (hit >= 0)
+				return -2;
+			hit = b->rule;
+		}
+	}
+	return hit;
+}
+
 /* See nft_compile.h. */
 long nftc_lookup(const struct nftc_policy *p, int cls, int family, const uint8_t *addr,
 		 uint8_t proto, uint16_t port)
@@ -513,7 +770,6 @@ long nftc_lookup(const struct nftc_policy *p, int cls, int family, const uint8_t
 	const struct nftc_class *k;
 	nftc_u128 pt[NFTC_DIMS];
 	int f = family == AF_INET ? 0 : 1;
-	long hit = -1;
 
 	if (!p || cls < 0 || (size_t)cls >= p->nclasses)
 		return -1;
@@ -521,19 +777,15 @@ long nftc_lookup(const struct nftc_policy *p, int cls, int family, const uint8_t
 	pt[NFTC_DIM_ADDR] = addr_num(family, addr);
 	pt[NFTC_DIM_PROTO] = proto;
 	pt[NFTC_DIM_PORT] = port;
-	for (size_t i = 0; i < k->nbox[f]; i++) {
-		const struct nftc_box *b = &k->box[f][i];
-		bool in = true;
+	if (k->merged)
+		return map_lookup(&k->m, f, pt);
+	for (size_t i = 0; i < k->nseq; i++) {
+		long hit = map_lookup(&p->groups[k->seq[i]].m, f, pt);
 
-		for (int d = 0; d < NFTC_DIMS && in; d++)
-			in = b->lo[d] <= pt[d] && pt[d] <= b->hi[d];
-		if (in) {
-			if (hit >= 0)
-				return -2;	/* overlap: the compiler is broken */
-			hit = b->rule;
-		}
+		if (hit != -1)
+			return hit;
 	}
-	return hit;
+	return -1;
 }
 
 /* ---- text ------------------------------------------------------------------------------ */
@@ -650,18 +902,18 @@ static void emit_deny_chain(struct nftc_text *t, const struct nftc_table_cfg *cf
 	nftc_text_printf(t, "\t\tdrop\n\t}\n");
 }
 
-/* The elements of one class map. */
-static void emit_class_elements(struct nftc_text *t, const struct nftc_table_cfg *cfg,
-				const struct nftc_policy *p, size_t k, int f)
+/* The elements of map m (family index f) named <name>v4 / <name>v6. */
+static void emit_map_elements(struct nftc_text *t, const struct nftc_table_cfg *cfg,
+			      const struct nftc_policy *p, const struct nftc_map *m,
+			      const char *name, int f)
 {
-	const struct nftc_class *c = &p->classes[k];
 	int family = f == 0 ? AF_INET : AF_INET6;
 
-	if (!c->nbox[f])
+	if (!m->nbox[f])
 		return;
-	nftc_text_printf(t, "add element inet %s c%zuv%d {", cfg->table, k, f == 0 ? 4 : 6);
-	for (size_t i = 0; i < c->nbox[f]; i++) {
-		const struct nftc_box *b = &c->box[f][i];
+	nftc_text_printf(t, "add element inet %s %sv%d {", cfg->table, name, f == 0 ? 4 : 6);
+	for (size_t i = 0; i < m->nbox[f]; i++) {
+		const struct nftc_box *b = &m->box[f][i];
 
 		nftc_text_printf(t, i ? ",\n\t" : "\n\t");
 		emit_addr_range(t, family, b->lo[NFTC_DIM_ADDR], b->hi[NFTC_DIM_ADDR]);
@@ -673,6 +925,27 @@ static void emit_class_elements(struct nftc_text *t, const struct nftc_table_cfg
 		emit_target(t, &p->rules[b->rule]);
 	}
 	nftc_text_printf(t, " }\n");
+}
+
+/* The map declarations of m (only families with elements). */
+static void emit_map_decl(struct nftc_text *t, const struct nftc_map *m, const char *name)
+{
+	for (int f = 0; f < 2; f++)
+		if (m->nbox[f])
+			nftc_text_printf(t, "\tmap %sv%d { type ipv%d_addr . inet_proto . "
+					 "inet_service : verdict; flags interval; }\n",
+					 name, f ? 6 : 4, f ? 6 : 4);
+}
+
+/* Map names: g<group id> for a group's map, c<class> for a merged class. */
+static void group_map_name(const struct nftc_group *g, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "g%u", g->id);
+}
+
+static void class_map_name(size_t k, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "c%zu", k);
 }
 
 /* The vIP map element of v ("10.8.0.2 : goto c3"). */
@@ -715,8 +988,12 @@ static bool *used_log_rules(const struct nftc_policy *p)
 		return NULL;
 	for (size_t k = 0; k < p->nclasses; k++)
 		for (int f = 0; f < 2; f++)
-			for (size_t i = 0; i < p->classes[k].nbox[f]; i++)
-				used[p->classes[k].box[f][i].rule] = true;
+			for (size_t i = 0; i < p->classes[k].m.nbox[f]; i++)
+				used[p->classes[k].m.box[f][i].rule] = true;
+	for (size_t g = 0; g < p->ngroups; g++)
+		for (int f = 0; f < 2 && p->groups[g].used; f++)
+			for (size_t i = 0; i < p->groups[g].m.nbox[f]; i++)
+				used[p->groups[g].m.box[f][i].rule] = true;
 	return used;
 }
 
@@ -730,7 +1007,7 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 
 	if (replace)
 		nftc_text_printf(t, "delete table inet %s\n", tb);
-	nftc_text_printf(t, "table inet %s {\n\tflags owner\n", tb);
+	nftc_text_printf(t, "table inet %s {\n", tb);
 	if (!p) {
 		nftc_text_printf(t, "}\n");
 		return;
@@ -764,19 +1041,39 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 			emit_deny_chain(t, cfg, name, r->id);
 		}
 	}
+	for (size_t g = 0; g < p->ngroups; g++) {
+		char name[24];
+
+		if (!p->groups[g].used)
+			continue;
+		group_map_name(&p->groups[g], name, sizeof(name));
+		emit_map_decl(t, &p->groups[g].m, name);
+	}
 	for (size_t k = 0; k < p->nclasses; k++) {
 		const struct nftc_class *c = &p->classes[k];
+		char name[24];
 
-		for (int f = 0; f < 2; f++)
-			if (c->nbox[f])
-				nftc_text_printf(t, "\tmap c%zuv%d { type ipv%d_addr . inet_proto . "
-						 "inet_service : verdict; flags interval; }\n",
-						 k, f ? 6 : 4, f ? 6 : 4);
+		if (c->merged) {
+			class_map_name(k, name, sizeof(name));
+			emit_map_decl(t, &c->m, name);
+		}
 		nftc_text_printf(t, "\tchain c%zu {\n", k);
-		if (c->nbox[0])
-			nftc_text_printf(t, "\t\tip daddr . meta l4proto . th dport vmap @c%zuv4\n", k);
-		if (c->nbox[1])
-			nftc_text_printf(t, "\t\tip6 daddr . meta l4proto . th dport vmap @c%zuv6\n", k);
+		if (c->merged) {
+			for (int f = 0; f < 2; f++)
+				if (c->m.nbox[f])
+					nftc_text_printf(t, "\t\tip%s daddr . meta l4proto . th dport "
+							 "vmap @%sv%d\n", f ? "6" : "", name, f ? 6 : 4);
+		}
+		for (int f = 0; f < 2 && !c->merged; f++)
+			for (size_t i = 0; i < c->nseq; i++) {
+				const struct nftc_group *g = &p->groups[c->seq[i]];
+
+				if (!g->m.nbox[f])
+					continue;
+				group_map_name(g, name, sizeof(name));
+				nftc_text_printf(t, "\t\tip%s daddr . meta l4proto . th dport "
+						 "vmap @%sv%d\n", f ? "6" : "", name, f ? 6 : 4);
+			}
 		nftc_text_printf(t, "\t\tgoto deny\n\t}\n");
 	}
 	/* replies of flows pass (the original direction is evaluated on every
@@ -802,9 +1099,24 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 			 "policy accept;\n\t\tgoto vipcheck\n\t}\n"
 			 "\tchain input {\n\t\ttype filter hook input priority filter; "
 			 "policy accept;\n\t\tgoto vipcheck\n\t}\n}\n");
-	for (size_t k = 0; k < p->nclasses; k++)
+	for (size_t g = 0; g < p->ngroups; g++) {
+		char name[24];
+
+		if (!p->groups[g].used)
+			continue;
+		group_map_name(&p->groups[g], name, sizeof(name));
 		for (int f = 0; f < 2; f++)
-			emit_class_elements(t, cfg, p, k, f);
+			emit_map_elements(t, cfg, p, &p->groups[g].m, name, f);
+	}
+	for (size_t k = 0; k < p->nclasses; k++) {
+		char name[24];
+
+		if (!p->classes[k].merged)
+			continue;
+		class_map_name(k, name, sizeof(name));
+		for (int f = 0; f < 2; f++)
+			emit_map_elements(t, cfg, p, &p->classes[k].m, name, f);
+	}
 	for (int f = 4; f <= 6; f += 2) {
 		bool first = true;
 

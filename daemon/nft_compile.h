@@ -8,22 +8,31 @@
  * Model (issue 4 point 2: "per-packet cost must not grow with the number
  * of rules or users").  Users whose groups select the same rules share a
  * policy CLASS (the class key is the user's groups that appear in some
- * rule).  Per packet from a virtual IP nftables does two lookups:
+ * rule).  Per packet from a virtual IP nftables does:
  *
  *   1. vip4 / vip6: hash map  virtual IP -> "goto c<K>"  (the class chain);
- *   2. c<K>v4 / c<K>v6: interval verdict map
+ *   2. in c<K>, lookups in interval verdict maps
  *        daddr . l4proto . th dport -> accept | drop | goto p<ID> | goto d<ID>
- *      whose elements are DISJOINT boxes: first match is resolved here, at
- *      compile time, by cutting every rule's boxes (destination prefix x
- *      service) with the boxes of the rules before it.  A packet outside
- *      every box is the default deny.
+ *      whose elements are DISJOINT boxes with first match resolved at
+ *      compile time (every rule's boxes — destination prefix x service —
+ *      cut by the boxes of the rules before it); no hit = the default deny.
  *
- * So the per-packet work is one hash lookup plus one lookup in a set that
- * holds only the boxes of the rules that apply to that user's class — not
- * one rule per (rule x user).  Services map to boxes as: any = every
- * protocol and port; icmp = protocol 1 (IPv4) / 58 (IPv6), any "port" (th
- * dport of ICMP is its checksum field); tcp/udp = protocol 6/17 and the
- * port range.
+ * The maps of step 2 are per GROUP (g<G>v4/v6: the rules of one group,
+ * resolved among themselves), so their size is bounded by the rules, not
+ * by the number of group combinations users have; a class looks its
+ * groups' maps up one after the other (one lookup for the usual user in
+ * one group).  That is exact when the order of the lookups respects first
+ * match: wherever boxes of two of the class's groups overlap with
+ * different outcomes, the group whose rule comes first is looked up first.
+ * The compiler derives that order per class; when the overlaps of a
+ * class's groups contradict each other (a cycle), the class gets its own
+ * map of all its rules resolved together (c<K>v4/v6, "merged").
+ *
+ * So the per-packet work is one hash lookup plus, per group of the user,
+ * one lookup in a set holding only that group's boxes — never one rule
+ * per (rule x user).  Services map to boxes as: any = every protocol and
+ * port; icmp = protocol 1 (IPv4) / 58 (IPv6), any "port" (th dport of ICMP
+ * is its checksum field); tcp/udp = protocol 6/17 and the port range.
  */
 #ifndef RAG_NFT_COMPILE_H
 #define RAG_NFT_COMPILE_H
@@ -53,11 +62,26 @@ struct nftc_box {
 	uint32_t rule;
 };
 
+/* Disjoint boxes, first match resolved: one verdict map per family. */
+struct nftc_map {
+	struct nftc_box *box[2];	/* [0] IPv4 destinations, [1] IPv6 */
+	size_t nbox[2];
+};
+
+/* The map of one user group (its rules only). */
+struct nftc_group {
+	uint32_t id;
+	struct nftc_map m;
+	bool used;			/* looked up by a class that is not merged */
+};
+
 struct nftc_class {
 	uint32_t *groups;		/* the class key, ascending */
 	size_t ngroups;
-	struct nftc_box *box[2];	/* [0] IPv4 destinations, [1] IPv6 */
-	size_t nbox[2];
+	bool merged;			/* one map of all the class's rules (m) */
+	struct nftc_map m;
+	size_t *seq;			/* else: p->groups indices, lookup order */
+	size_t nseq;
 	size_t nusers;			/* users of the snapshot in this class */
 };
 
@@ -75,11 +99,14 @@ struct nftc_policy {
 	uint64_t generation;
 	struct nftc_rule *rules;
 	size_t nrules;
+	struct nftc_group *groups;	/* the groups of some class, ascending id */
+	size_t ngroups;
 	struct nftc_class *classes;
 	size_t nclasses;
+	size_t nmerged;			/* classes with a map of their own */
 	struct nftc_user *users;	/* sorted by name, case-insensitive */
 	size_t nusers;
-	size_t nboxes;			/* over all classes and families */
+	size_t nboxes;			/* elements over all maps */
 };
 
 /*
@@ -101,8 +128,10 @@ int nftc_user_class(const struct nftc_policy *p, const char *name);
 /*
  * What the compiled form decides for a packet of class cls (-1 allowed) to
  * addr (network order; family AF_INET: 4 bytes, AF_INET6: 16) with IP
- * protocol proto and th-dport value port: the index of the deciding rule
- * in p->rules, or -1 for the default deny.  (Linear scan: for tests.)
+ * protocol proto and th-dport value port, looking up the maps as the class
+ * chain does: the index of the deciding rule in p->rules, or -1 for the
+ * default deny; -2 when a map has overlapping boxes (a compiler bug).
+ * (Linear scans: for tests.)
  */
 long nftc_lookup(const struct nftc_policy *p, int cls, int family, const uint8_t *addr,
 		 uint8_t proto, uint16_t port);
@@ -142,8 +171,7 @@ struct nftc_vip {
 };
 
 /*
- * Append the commands that create table inet <cfg->table> (flags owner)
- * enforcing p (NULL: the table with no filtering, the state before the
+ * Append the commands that create table inet <cfg->table> enforcing p (NULL: the table with no filtering, the state before the
  * first policy) with the vIP map holding vips.  replace: begin with
  * "delete table" so that the batch swaps the old table for the new one in
  * one transaction.
