@@ -5,12 +5,13 @@
 # The same load from rag-bench (netns c1, one source address:port per IKE
 # SA unless BENCH_PORTS says otherwise) against ragd, then against
 # strongSwan's charon (charon-systemd, kernel-netlink), each alone in netns
-# gw and freshly started, with the equivalent configuration: the same
-# IKE/ESP proposals, ECDSA P-256 server certificate, client authentication
-# by an ECDSA P-256 certificate (pubkey), the same virtual IPv4 pool,
-# half-open/cookie threshold, DPD and lifetimes, and a comparable log
-# volume (ragd at its default level, charon at level 0: a few lines per IKE
-# SA each).  BENCH_ROUNDS rounds alternate ragd, strongSwan, ragd, ... so
+# gw and freshly started, with the equivalent configuration (charon is
+# lib_rag.sh's reference gateway, written from the same GW_* settings as
+# ragd.conf): the same IKE/ESP proposals, ECDSA P-256 server certificate,
+# client authentication by an ECDSA P-256 certificate (pubkey), the same
+# virtual IPv4 pool and DNS, half-open/cookie threshold, DPD and lifetimes,
+# and a comparable log volume (ragd at its default level, charon at level
+# 0: a few lines per IKE SA each).  BENCH_ROUNDS rounds alternate ragd, strongSwan, ragd, ... so
 # that a change of load on the host between runs does not favour one side;
 # the table shows the median of the rounds, the per-round lines follow.
 #
@@ -144,7 +145,12 @@ ragd_round() {
 	e2e_wait 90 "ragd control socket" gw_ctl status ||
 		{ tail -n 30 "$GW_DIR/ragd.log"; e2e_fail "ragd did not start"; }
 	[ "$(cat "/proc/$pid/comm")" = ragd ] || e2e_fail "pid $pid is not ragd"
-	[ "$1" -gt 1 ] || gw_user_add_cert bench "CN=bench@corp.test"
+	if [ "$1" = 1 ]; then	# kept in the state dir for the later rounds
+		# lib_rag.sh's open access policy (GW_POLICY=open): the user's
+		# group may reach anything, as a minimal real deployment
+		gw_policy_open
+		gw_user_add_cert bench "CN=bench@corp.test"
+	fi
 	bench_one ragd "$1" "$pid"
 	gw_stop
 	e2e_check "ragd-$1: exits 0 on SIGTERM" test "$GW_EXIT" = 0
@@ -153,64 +159,27 @@ ragd_round() {
 }
 
 # ---- strongSwan (charon-systemd, kernel-netlink) -------------------------------------
+# lib_rag.sh's reference gateway, configured from the same GW_* settings as
+# ragd (proposals, certificate, client CA, pubkey clients, pool, DPD,
+# lifetimes, half-open limit -> cookie_threshold); for scale, an IKE SA hash
+# table sized for N (strongSwan's default is 1 bucket), and log level 0.
 table=1024
 while [ "$table" -lt "$N" ]; do table=$((table * 2)); done
-# half-open limit -> cookie_threshold (and no per-IP block below it); an IKE
-# SA hash table sized for N (strongSwan's default is 1 bucket)
-SS_LOG="default = 0" SS_CHARON_EXTRA="cookie_threshold = $HALF_OPEN
-  block_threshold = $HALF_OPEN
-  ikesa_table_size = $table
-  ikesa_table_segments = 16" ss_instance gw gw
+GW_SS_AUTH=pubkey
+GW_SS_CHARON_EXTRA="ikesa_table_size = $table
+  ikesa_table_segments = 16"
+export SS_LOG="default = 0"
 D=$(ss_dir gw)
-cp "$P/server.crt" "$D/swanctl/x509/gw.crt"
-cp "$P/server.key" "$D/swanctl/private/gw.key"
-cp "$P/ca.crt" "$D/swanctl/x509ca/ca.crt"
-cat > "$D/swanctl/swanctl.conf" <<EOF
-connections {
-  rw {
-    version = 2
-    local_addrs = %any
-    pools = pool4
-    send_certreq = no
-    send_cert = always
-    fragmentation = yes
-    unique = never
-    dpd_delay = $DPD
-    rekey_time = $(($(_dur_s "$IKE_LIFE") * 9 / 10))s
-    over_time = $(($(_dur_s "$IKE_LIFE") / 10))s
-    rand_time = 0
-    proposals = $IKE
-    local {
-      auth = pubkey
-      certs = gw.crt
-      id = vpn.test
-    }
-    remote {
-      auth = pubkey
-    }
-    children {
-      net {
-        local_ts = 0.0.0.0/0
-        esp_proposals = $ESP
-        rekey_time = $(($(_dur_s "$CHILD_LIFE") * 3 / 4))s
-        life_time = $(_dur_s "$CHILD_LIFE")s
-        rand_time = 0
-        dpd_action = clear
-      }
-    }
-  }
-}
-pools {
-  pool4 {
-    addrs = $E2E_POOL4
-  }
-}
-EOF
 
+# ss_round R: start charon (round 1: configure it), measure, stop.
 ss_round() {
 	local pid
-	ss_start gw
-	ss_load gw
+	if [ "$1" = 1 ]; then
+		E2E_GATEWAY=strongswan _gw_start_strongswan
+	else
+		ss_start gw
+		ss_load gw
+	fi
 	pid=$(cat "$D/pid")
 	e2e_check "strongswan-$1: charon runs as pid $pid" grep -q charon "/proc/$pid/comm"
 	bench_one strongswan "$1" "$pid"

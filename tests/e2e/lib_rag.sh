@@ -39,6 +39,8 @@ GW_NS=gw
 # GW_SPLIT         [pool] split-tunnel (no unless set)
 # GW_SS_AUTH       reference gateway only: the client auth it expects
 #                  (eap-mschapv2 | eap-tls | pubkey | psk)
+# GW_SS_CHARON_EXTRA  reference gateway only: more strongswan.conf lines
+#                  inside charon { } (tests/bench sizes its IKE SA table)
 # GW_POLICY        open (default): an access policy permitting everything to
 #                  the group "everyone", and every gw_user_add* user in it:
 #                  ragd enforces "no match = deny" (INTERFACES.md), so a
@@ -193,7 +195,8 @@ _gw_start_strongswan() {
 	GW_TRUST=${GW_TRUST:?GW_TRUST must name the issuing CA of GW_CERT}
 	# half-open-limit -> cookie_threshold; no per-IP blocking below it
 	SS_CHARON_EXTRA="cookie_threshold = $GW_HALF_OPEN
-  block_threshold = 1000" SS_PLUGINS_EXTRA="eap-tls ${SS_PLUGINS_EXTRA:-}" ss_instance gw "$GW_NS"
+  block_threshold = 1000
+  ${GW_SS_CHARON_EXTRA:-}" SS_PLUGINS_EXTRA="eap-tls ${SS_PLUGINS_EXTRA:-}" ss_instance gw "$GW_NS"
 	d=$(ss_dir gw)
 	# the certificate file may hold a chain: split it for swanctl
 	awk -v dir="$d/swanctl/x509" 'BEGIN { n = 0 } /BEGIN CERT/ { f = dir "/gw" (n ? "-chain" n : "") ".crt"; n++ }
