@@ -1,5 +1,5 @@
 /*
- * connlog.c — connection, auth and audit log rows through the logs.db
+ * connlog.c — connection, auth, acl and audit log rows through the logs.db
  * writer thread (see connlog.h).  Producers copy the row into a heap job;
  * the writer thread inserts batches in one transaction with statements it
  * prepared once.  Retention (retention.c) runs as the writer's maintenance
@@ -26,7 +26,7 @@
 
 struct connlog {
 	struct store_writer *writer;
-	sqlite3_stmt *ins_conn, *ins_auth, *ins_audit;	/* writer thread only */
+	sqlite3_stmt *ins_conn, *ins_auth, *ins_acl, *ins_audit;	/* writer thread only */
 	struct retention ret;
 };
 
@@ -225,6 +225,41 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Writer thread: insert one acl row. */
+static int insert_acl(sqlite3 *db, struct connlog *l, const struct connlog_acl *a)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (!l->ins_acl && sqlite3_prepare_v3(db,
+		"INSERT INTO acl (time_ms, user, sa_id, vip, dst_addr, proto, src_port, "
+		"dst_port, verdict, rule_id, suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9, ?10, ?11)", -1, SQLITE_PREPARE_PERSISTENT, &l->ins_acl, NULL) != SQLITE_OK)
+		return -EIO;
+	st = l->ins_acl;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, a->time_ms);
+	bind_str(st, 2, a->user, sizeof(a->user), false);
+	if (a->sa_id)
+		sqlite3_bind_int64(st, 3, clamp64(a->sa_id));
+	bind_str(st, 4, a->vip, sizeof(a->vip), false);
+	bind_str(st, 5, a->dst, sizeof(a->dst), false);
+	bind_str(st, 6, a->proto, sizeof(a->proto), false);
+	if (a->src_port >= 0 && a->src_port <= 65535)
+		sqlite3_bind_int(st, 7, a->src_port);
+	if (a->dst_port >= 0 && a->dst_port <= 65535)
+		sqlite3_bind_int(st, 8, a->dst_port);
+	sqlite3_bind_text(st, 9, a->permit ? "permit" : "deny", -1, SQLITE_STATIC);
+	if (a->rule_id)
+		sqlite3_bind_int64(st, 10, a->rule_id);
+	sqlite3_bind_int64(st, 11, clamp64(a->suppressed));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* Writer thread: insert one audit row. */
 static int insert_audit(sqlite3 *db, struct connlog *l, const struct connlog_audit *a)
 {
@@ -267,6 +302,11 @@ static int conn_job(sqlite3 *db, void *owner, void *job)
 static int auth_job(sqlite3 *db, void *owner, void *job)
 {
 	return insert_auth(db, owner, job);
+}
+
+static int acl_job(sqlite3 *db, void *owner, void *job)
+{
+	return insert_acl(db, owner, job);
 }
 
 static int audit_job(sqlite3 *db, void *owner, void *job)
@@ -432,6 +472,20 @@ int connlog_auth(struct connlog *l, const struct connlog_auth *row)
 }
 
 /* See connlog.h. */
+int connlog_acl(struct connlog *l, const struct connlog_acl *row)
+{
+	struct connlog_acl a = *row;
+
+	if (!a.time_ms)
+		a.time_ms = now_ms();
+	TERMINATE(a.user);
+	TERMINATE(a.vip);
+	TERMINATE(a.dst);
+	TERMINATE(a.proto);
+	return submit(l, acl_job, &a, sizeof(a), false);
+}
+
+/* See connlog.h. */
 int connlog_audit(struct connlog *l, const struct connlog_audit *row)
 {
 	struct connlog_audit *a;
@@ -537,6 +591,7 @@ void connlog_close(struct connlog *l)
 	store_writer_stop(l->writer);	/* drains the queue, close_v2 */
 	sqlite3_finalize(l->ins_conn);
 	sqlite3_finalize(l->ins_auth);
+	sqlite3_finalize(l->ins_acl);
 	sqlite3_finalize(l->ins_audit);
 	retention_destroy(&l->ret);
 	free(l);

@@ -1,10 +1,11 @@
 /*
- * connlog.h — the connection log, the auth log (INTERFACES.md "The three
- * logs") and the audit trail of admin changes, written to <state-dir>/logs.db
- * by a writer thread (store.h) that batches rows into transactions, so the
- * event loop only copies a record into a queue.  connlog_close() (SIGTERM)
- * flushes every queued row; a kill -9 loses only rows not yet committed
- * (store.h "Durability"), and retention (retention.h) deletes old rows.
+ * connlog.h — the connection log, the auth log, the access-control log
+ * (INTERFACES.md "The three logs") and the audit trail of admin changes,
+ * written to <state-dir>/logs.db by a writer thread (store.h) that batches
+ * rows into transactions, so the event loop only copies a record into a
+ * queue.  connlog_close() (SIGTERM) flushes every queued row; a kill -9
+ * loses only rows not yet committed (store.h "Durability"), and retention
+ * (retention.h) deletes old rows.
  *
  * Times are UTC milliseconds since the epoch (shown in `timezone` by
  * rag-ctl).  Strings are copied and cut to the field sizes below; they are
@@ -78,6 +79,21 @@ struct connlog_auth {
 	char cert_sha256[96];		/* hex */
 };
 
+/* One access-control-log row (schema/logs/003_acl.sql): a new permitted
+ * flow or a denied packet from a virtual IP, read from NFLOG (issue 4). */
+struct connlog_acl {
+	int64_t time_ms;		/* 0 = now */
+	bool permit;			/* else deny */
+	uint32_t rule_id;		/* 0 = the default deny (no rule matched) */
+	uint64_t sa_id;			/* 0 = unknown */
+	char user[CONNLOG_STR];		/* "" = no user holds the virtual IP */
+	char vip[CONNLOG_ADDR];		/* source (virtual) address */
+	char dst[CONNLOG_ADDR];		/* destination address, "" = summary row */
+	char proto[16];			/* "tcp", "udp", "icmp", "icmpv6", a number */
+	int32_t src_port, dst_port;	/* -1 = none (protocols without ports) */
+	uint64_t suppressed;		/* denials before this row not recorded */
+};
+
 enum connlog_audit_result {
 	CONNLOG_AUDIT_OK = 1,
 	CONNLOG_AUDIT_REFUSED = 2,	/* a valid or invalid request that changed nothing */
@@ -118,6 +134,7 @@ int connlog_open(struct connlog **out, const char *state_dir, char *err, size_t 
  * counted), -EINVAL (bad event/result), -ENOMEM. */
 int connlog_connection(struct connlog *l, const struct connlog_conn *row);
 int connlog_auth(struct connlog *l, const struct connlog_auth *row);
+int connlog_acl(struct connlog *l, const struct connlog_acl *row);
 /* Audit rows may use the writer's reserve (a flood of connection rows does
  * not crowd them out); -EINVAL for a bad result. */
 int connlog_audit(struct connlog *l, const struct connlog_audit *row);

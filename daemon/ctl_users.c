@@ -3,12 +3,15 @@
  * command (registered in ctl_server.c's table).
  *
  * Requests (built by rag-ctl's cmd_user.c; tokens separated by one space):
- *   user add NAME [group=G]... [subject=HEX] [--secret-follows]
+ *   user add NAME [group=G]... [subject=HEX] [psk] [--secret-follows]
  *   user del NAME | user lock NAME | user unlock NAME
  *   user passwd NAME --secret-follows
+ *   user psk NAME [--secret-follows]      (without a secret: remove the PSK)
  *   user list
- * The DN travels hex-encoded (it has spaces); the password is the hex second
- * line (ctl_proto.h RAG_CTL_SECRET_MARK), decoded into guarded memory.
+ * The DN travels hex-encoded (it has spaces); the secret is the hex second
+ * line (ctl_proto.h RAG_CTL_SECRET_MARK), decoded into guarded memory: the
+ * password, or with `user add ... psk` / `user psk` the pre-shared key
+ * (at least USERS_PSK_MIN bytes).
  * `user list` answers one line per user, tab-separated:
  *   name state password psk groups cert-subject failed locked-until created updated
  * (times as UTC ISO 8601, "-" for none; no field can hold a tab).
@@ -25,6 +28,7 @@
 #include "ctl_audit.h"
 #include "daemon.h"
 #include "log.h"
+#include "logsign.h"
 #include "secrets.h"
 #include "users.h"
 
@@ -55,6 +59,15 @@ int ragd_stores_open(struct ragd *d)
 		log_notice("created a new secrets key %s/%s (back it up with rag.db: the "
 			   "stored passwords cannot be used without it)", d->cfg->state_dir,
 			   SECRETS_KEY_FILE);
+	r = logsign_open(&d->logsign, d->cfg->state_dir, &created, err, sizeof(err));
+	if (r < 0) {
+		log_err("log-signing key: %s", err);
+		goto fail;
+	}
+	if (created)
+		log_notice("created a new log-signing key %s/%s; its public key is %s/%s",
+			   d->cfg->state_dir, LOGSIGN_KEY_FILE, d->cfg->state_dir,
+			   LOGSIGN_PUB_FILE);
 	r = users_open(&d->users, d->cfg->state_dir, d->secrets, err, sizeof(err));
 	if (r < 0) {
 		log_err("users: %s", err);
@@ -102,6 +115,8 @@ void ragd_stores_close(struct ragd *d)
 	}
 	users_close(d->users);
 	d->users = NULL;
+	logsign_close(d->logsign);
+	d->logsign = NULL;
 	if (d->secrets) {
 		secrets_free(d->secrets);
 		free(d->secrets);
@@ -165,14 +180,7 @@ static void refuse(struct out *o, const char *msg)
 /* UTC ISO 8601 of t, "-" for 0. */
 static void iso(char *out, size_t n, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !gmtime_r(&tt, &tm)) {
-		snprintf(out, n, "-");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rag_format_utc(out, n, (long long)t);
 }
 
 /* users_list() callback: one tab-separated line. */
@@ -220,7 +228,8 @@ static bool describe_user(struct users *u, const char *name, int64_t now, char *
 }
 
 /* Audit the change of one user: its description before (old_found, old) and
- * now; a password change shows as "password=new" (the value is never seen). */
+ * now; a new password or PSK shows as "password=new" / "psk=new" (the value
+ * is never seen). */
 static void audit_user(struct ragd *d, struct ctl_client *c, const char *verb,
 		       const char *name, bool old_found, const char *old, bool done, int64_t now)
 {
@@ -235,10 +244,12 @@ static void audit_user(struct ragd *d, struct ctl_client *c, const char *verb,
 	snprintf(stored, sizeof(stored), "%.*s", USERS_NAME_MAX, name);
 	now_found = describe_user(d->users, name, now, cur, CONNLOG_VALUE, stored,
 				  sizeof(stored));
-	if (now_found && done && !strcmp(verb, "passwd")) {
+	if (now_found && done && (!strcmp(verb, "passwd") ||
+				  (!strcmp(verb, "psk") && c->secret))) {
 		size_t n = strlen(cur);
 
-		snprintf(cur + n, CONNLOG_VALUE - n, " password=new");
+		snprintf(cur + n, CONNLOG_VALUE - n, " %s=new", verb[0] == 'p' && verb[1] == 'a' ?
+			 "password" : "psk");
 	}
 	snprintf(obj, sizeof(obj), "user %s", stored);
 	ctl_audit_object(c, obj, old_found ? old : NULL, now_found ? cur : NULL);
@@ -256,7 +267,7 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	char err[512], q[RAG_QUOTE_MAX];
 	struct ike_key pw = { 0 };
 	size_t nt = 0, ng = 0;
-	bool has_subject = false, old_found = false;
+	bool has_subject = false, is_psk = false, old_found = false;
 	int64_t now = (int64_t)time(NULL);
 	char *old = NULL;
 	int r = 0;
@@ -292,7 +303,9 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	}
 	/* options of add (the parser checks they only come with add) */
 	for (size_t i = 2; i < nt; i++) {
-		if (!strncmp(tok[i], "group=", 6) && ng < USERS_GROUPS_MAX) {
+		if (!strcmp(tok[i], "psk") && !is_psk) {
+			is_psk = true;
+		} else if (!strncmp(tok[i], "group=", 6) && ng < USERS_GROUPS_MAX) {
 			groups[ng++] = tok[i] + 6;
 		} else if (!strncmp(tok[i], "subject=", 8) && !has_subject) {
 			ssize_t n = unhex(tok[i] + 8, strlen(tok[i] + 8), (uint8_t *)subject,
@@ -310,20 +323,25 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 			return;
 		}
 	}
-	if ((ng || has_subject) && strcmp(tok[0], "add")) {
-		outf(&o, "ERR %d --group/--cert-subject are for user add\n", RAG_CTL_E_USAGE);
+	if ((ng || has_subject || is_psk) && strcmp(tok[0], "add")) {
+		outf(&o, "ERR %d --group/--cert-subject/--psk-stdin are for user add\n",
+		     RAG_CTL_E_USAGE);
+		return;
+	}
+	if (is_psk && !c->secret) {
+		outf(&o, "ERR %d user add psk: the PSK line is missing\n", RAG_CTL_E_USAGE);
 		return;
 	}
 	if (c->secret) {
 		ssize_t n;
 
-		if (strcmp(tok[0], "add") && strcmp(tok[0], "passwd")) {
+		if (strcmp(tok[0], "add") && strcmp(tok[0], "passwd") && strcmp(tok[0], "psk")) {
 			outf(&o, "ERR %d user %s takes no secret\n", RAG_CTL_E_USAGE, tok[0]);
 			return;
 		}
 		if (c->secret_len / 2 > RAG_CTL_MAX_SECRET ||
 		    ike_key_alloc(&pw, c->secret_len / 2 ? c->secret_len / 2 : 1) < 0) {
-			outf(&o, "ERR %d password too long\n", RAG_CTL_E_REFUSED);
+			outf(&o, "ERR %d secret too long\n", RAG_CTL_E_REFUSED);
 			return;
 		}
 		n = unhex(c->secret, c->secret_len, pw.ptr, pw.len);
@@ -343,8 +361,14 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 					  sizeof(stored));
 	}
 	if (!strcmp(tok[0], "add")) {
-		r = users_add(d->users, tok[1], c->secret ? (const char *)pw.ptr : NULL, pw.len,
+		bool has_pw = c->secret && !is_psk;
+
+		r = users_add(d->users, tok[1], has_pw ? (const char *)pw.ptr : NULL,
+			      has_pw ? pw.len : 0, is_psk ? pw.ptr : NULL, is_psk ? pw.len : 0,
 			      groups, ng, has_subject ? subject : NULL, now, err, sizeof(err));
+	} else if (!strcmp(tok[0], "psk")) {
+		r = users_set_psk(d->users, tok[1], c->secret ? pw.ptr : NULL,
+				  c->secret ? pw.len : 0, now, err, sizeof(err));
 	} else if (!strcmp(tok[0], "passwd")) {
 		if (!c->secret) {
 			free(old);

@@ -151,7 +151,16 @@ typedef void (*kern_expire_cb)(const struct kern_expire *ev, void *arg);
  * Returns 0 or -errno. */
 int kern_open(struct kern **out);
 
-/* Close both sockets and free k (does NOT flush: see kern_flush_ours). */
+/* A channel without the event socket (events false: kern_event_fd() is -1,
+ * kern_events_read() -ENOTCONN); kern_open() = kern_open_channel(out,
+ * true).  A struct kern is used by one thread at a time, so a second
+ * thread gets its own channel: ragd's worker threads allocate SPIs
+ * (kern_spi_alloc) on one of these under a mutex, while the event loop
+ * keeps the first.  Kernel state is per netns, not per socket: an SPI
+ * allocated on one channel is installed (UPDSA) through another. */
+int kern_open_channel(struct kern **out, bool events);
+
+/* Close the sockets and free k (does NOT flush: see kern_flush_ours). */
 void kern_close(struct kern *k);
 
 /* Extended-ack text of the last failed request ("" when none). */
@@ -229,10 +238,16 @@ struct kern_flush_stats {
  * recognise ours.  -EEXIST when a route for dst exists already (ours or
  * not: it is never replaced).  Uses the NETLINK_ROUTE socket kern_open()
  * opened, i.e. the same netns as the SAs.
+ * kern_route_add_unreachable(): an "unreachable" route for dst (a whole
+ * pool), same protocol and table: the more specific routes above win for
+ * connected clients; the rest of the pool is answered with ICMP
+ * unreachable instead of following some less specific route (the default
+ * route) in the clear.  -EEXIST as above.
  */
 #define KERN_RTPROT 82		/* 'R'; not in iproute2's rt_protos */
 int kern_route_add(struct kern *k, const struct kern_ts *dst,
 		   const struct kern_addr *peer_outer);
+int kern_route_add_unreachable(struct kern *k, const struct kern_ts *dst);
 /* Delete our route for dst; -ESRCH / -ENOENT when there is none of ours. */
 int kern_route_del(struct kern *k, const struct kern_ts *dst);
 /* Delete (del) or count every route with protocol KERN_RTPROT in the main
@@ -270,10 +285,8 @@ struct kern_check {
 
 /* What the check needs to know about the configuration. */
 struct kern_check_req {
-	bool pool4, pool6;		/* which pools are configured */
 	bool listen6;			/* an IPv6 listen address (esp6 needed) */
-	struct kern_addr pool4_addr;	/* an address inside each pool */
-	struct kern_addr pool6_addr;
+	struct kern_ts pool4, pool6;	/* the pools (address, prefix) */
 };
 
 /*
@@ -285,9 +298,12 @@ struct kern_check_req {
  *     are added and deleted again, which also warms up the crypto
  *     templates; xfrm_user missing shows up earlier, as kern_open failing;
  *   warning: an IPv6 listen address but no esp6 (probe on ::1);
- *   warning: no route covers a pool address: return traffic from the
- *     internal network is dropped before the XFRM policy lookup (the
- *     kernel routes first, then looks up the policy).
+ *   fatal: an address of the host lies inside a pool (the kernel would
+ *     deliver the traffic of the client given it locally) — except the
+ *     pool's first host address, which pool.h reserves for the gateway.
+ * Routes to the pool are no prerequisite: ragd installs a route for each
+ * client's virtual IP and an unreachable route for the pool itself
+ * (kern_route_add*, see above).
  * Fills out; returns 0 when nothing fatal was found, else -ENOTSUP.
  * (Implemented in kern_check.c on top of the calls above.)
  */

@@ -101,6 +101,52 @@ static int kern_probe_sa(struct kern *k, int family, uint16_t encr, uint16_t int
 	return err;
 }
 
+/* Is a inside net (same family, the first prefix bits equal)? */
+static bool chk_in_net(const struct kern_addr *a, const struct kern_ts *net)
+{
+	size_t n = chk_alen(net->family);
+
+	if (a->family != net->family || !n || net->prefix > n * 8)
+		return false;
+	for (unsigned int b = 0; b < net->prefix; b++) {
+		uint8_t m = (uint8_t)(0x80u >> (b % 8));
+
+		if ((a->addr[b / 8] & m) != (net->addr[b / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+struct chk_pool {
+	const struct kern_ts *pool;
+	struct kern_check *out;
+};
+
+/* kern_addrs() callback: a host address inside the pool (other than the
+ * pool's first host address, pool.h's reservation for the gateway). */
+static void chk_pool_addr(const struct kern_addr *a, uint32_t ifindex, void *arg)
+{
+	struct chk_pool *cp = arg;
+	struct kern_addr first;
+	size_t n = chk_alen(a->family);
+	char txt[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
+
+	if (!chk_in_net(a, cp->pool))
+		return;
+	memset(&first, 0, sizeof(first));
+	first.family = a->family;
+	memcpy(first.addr, cp->pool->addr, n);
+	first.addr[n - 1] |= 1;
+	if (!memcmp(first.addr, a->addr, n))
+		return;
+	inet_ntop(a->family, a->addr, txt, sizeof(txt));
+	inet_ntop(a->family, cp->pool->addr, net, sizeof(net));
+	kern_note(cp->out, true, "the host's address %s (interface index %u) lies inside the "
+		  "pool %s/%u: the client given it would be unreachable; choose a pool that "
+		  "no interface uses (only its first address may be the gateway's)", txt,
+		  (unsigned int)ifindex, net, (unsigned int)cp->pool->prefix);
+}
+
 /* Human text of a probe failure. */
 static const char *kern_probe_hint(int err)
 {
@@ -132,7 +178,7 @@ int kern_check_host(struct kern *k, const struct kern_check_req *req,
 		kern_note(out, true, "net.ipv4.ip_forward = %ld: clients cannot reach the network "
 			  "behind the gateway; set it to 1 (sysctl -w net.ipv4.ip_forward=1, "
 			  "and persist it in /etc/sysctl.d/)", v);
-	if (req->pool6) {
+	if (req->pool6.family) {
 		v = kern_sysctl("/proc/sys/net/ipv6/conf/all/forwarding");
 		if (v < 0)
 			kern_note(out, true, "an IPv6 pool is set but net.ipv6.conf.all.forwarding "
@@ -160,19 +206,20 @@ int kern_check_host(struct kern *k, const struct kern_check_req *req,
 				  strerror(-err), kern_last_error(k)[0] ? ": " : "", kern_last_error(k));
 	}
 
+	/* routes to the pool are ragd's own business (kern.h: a route per
+	 * virtual IP, an unreachable route for the pool); what it cannot fix
+	 * is a pool that holds the host's own addresses */
 	for (int i = 0; i < 2; i++) {
-		bool on = i == 0 ? req->pool4 : req->pool6;
-		const struct kern_addr *a = i == 0 ? &req->pool4_addr : &req->pool6_addr;
-		char txt[INET6_ADDRSTRLEN];
+		struct chk_pool cp;
 
-		if (!on || !chk_alen(a->family))
+		memset(&cp, 0, sizeof(cp));
+		cp.pool = i == 0 ? &req->pool4 : &req->pool6;
+		cp.out = out;
+		if (!cp.pool->family)
 			continue;
-		err = kern_route_lookup(k, a);
-		if (err && inet_ntop(a->family, a->addr, txt, sizeof(txt)))
-			kern_note(out, false, "no route covers the pool address %s (%s): return "
-				  "traffic to clients is dropped before the IPsec policy lookup; "
-				  "add a route for the pool (e.g. via the uplink) or a default route",
-				  txt, strerror(-err));
+		err = kern_addrs(k, chk_pool_addr, &cp);
+		if (err)
+			kern_note(out, false, "cannot list the host's addresses (%s)", strerror(-err));
 	}
 	return out->n_fatal ? -ENOTSUP : 0;
 }

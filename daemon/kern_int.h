@@ -18,8 +18,9 @@ struct mnl_socket;
 struct mnl_socket *kern_rt_sock(struct kern *k);
 uint32_t *kern_rt_seq(struct kern *k);
 
-/* Is there a route to a in k's namespace (RTM_GETROUTE)?  0 or -errno
- * (-ENETUNREACH, -EHOSTUNREACH, ...). */
-int kern_route_lookup(struct kern *k, const struct kern_addr *a);
+/* Every address of the host in k's namespace (RTM_GETADDR dump, IPv4 and
+ * IPv6): cb(address, interface index, arg).  0 or -errno. */
+typedef void (*kern_addr_cb)(const struct kern_addr *a, uint32_t ifindex, void *arg);
+int kern_addrs(struct kern *k, kern_addr_cb cb, void *arg);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -48,7 +49,7 @@ static int rt_talk(struct mnl_socket *s, uint32_t *seqp, struct nlmsghdr *nlh,
 		return -ENOMEM;
 	nlh->nlmsg_seq = seq;
 	/* NLM_F_DUMP shares bits with NLM_F_EXCL / NLM_F_REPLACE: compare whole */
-	if (!(nlh->nlmsg_type == RTM_GETROUTE &&
+	if (!((nlh->nlmsg_type == RTM_GETROUTE || nlh->nlmsg_type == RTM_GETADDR) &&
 	      (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP))
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
@@ -141,22 +142,70 @@ static int rt_hop_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* Copy dst->addr with the host bits below dst->prefix cleared into a. */
+static void rt_masked(const struct kern_ts *dst, uint8_t a[16])
+{
+	size_t dlen = rt_alen(dst->family);
+
+	memset(a, 0, 16);
+	memcpy(a, dst->addr, dlen);
+	for (size_t i = 0; i < dlen; i++) {
+		unsigned int keep = dst->prefix > i * 8 ? dst->prefix - (unsigned int)i * 8 : 0;
+
+		if (keep < 8)
+			a[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
+/*
+ * RTM_NEWROUTE of ours (protocol KERN_RTPROT, main table, never replacing:
+ * -EEXIST when dst has a route already): type unicast through oif (and gw,
+ * when not NULL), or type unreachable (oif 0).
+ */
+static int rt_new(struct kern *k, const struct kern_ts *dst, uint8_t type, uint32_t oif,
+		  const uint8_t *gw)
+{
+	uint8_t buf[512], a[16];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rt;
+	size_t dlen = rt_alen(dst->family);
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtm_family = (uint8_t)dst->family;
+	rt->rtm_dst_len = dst->prefix;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = KERN_RTPROT;
+	rt->rtm_type = type;
+	rt_masked(dst, a);
+	mnl_attr_put(nlh, RTA_DST, dlen, a);
+	if (type == RTN_UNICAST) {
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+		rt->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+		if (gw)
+			mnl_attr_put(nlh, RTA_GATEWAY, dlen, gw);
+	} else {
+		rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	}
+	return rt_talk(kern_rt_sock(k), kern_rt_seq(k), nlh, NULL, NULL);
+}
+
 /* See kern.h. */
 int kern_route_add(struct kern *k, const struct kern_ts *dst,
 		   const struct kern_addr *peer_outer)
 {
 	uint8_t buf[512];
-	struct mnl_socket *s;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rt;
 	struct rt_hop hop;
 	size_t dlen = rt_alen(dst->family), plen = rt_alen(peer_outer->family);
-	uint32_t *seq = kern_rt_seq(k);
-	int err = 0;
+	int err;
 
 	if (!dlen || !plen || dst->prefix > dlen * 8)
 		return -EINVAL;
-	s = kern_rt_sock(k);
 
 	/* 1. how is the peer reached? */
 	memset(&hop, 0, sizeof(hop));
@@ -169,45 +218,25 @@ int kern_route_add(struct kern *k, const struct kern_ts *dst,
 	rt->rtm_family = (uint8_t)peer_outer->family;
 	rt->rtm_dst_len = (uint8_t)(plen * 8);
 	mnl_attr_put(nlh, RTA_DST, plen, peer_outer->addr);
-	err = rt_talk(s, seq, nlh, rt_hop_cb, &hop);
+	err = rt_talk(kern_rt_sock(k), kern_rt_seq(k), nlh, rt_hop_cb, &hop);
 	if (!err && !hop.have_oif)
 		err = -ENETUNREACH;
 	if (err)
-		goto out;
+		return err;
 
 	/* 2. the same way for dst (a gateway only when the families match) */
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
-	rt->rtm_family = (uint8_t)dst->family;
-	rt->rtm_dst_len = dst->prefix;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = KERN_RTPROT;
-	rt->rtm_type = RTN_UNICAST;
-	{
-		uint8_t a[16];
+	return rt_new(k, dst, RTN_UNICAST, hop.oif,
+		      hop.have_gw && dst->family == peer_outer->family ? hop.gw : NULL);
+}
 
-		memcpy(a, dst->addr, dlen);
-		for (size_t i = 0; i < dlen; i++) {	/* host bits off */
-			unsigned int keep = dst->prefix > i * 8 ? dst->prefix - (unsigned int)i * 8 : 0;
+/* See kern.h. */
+int kern_route_add_unreachable(struct kern *k, const struct kern_ts *dst)
+{
+	size_t dlen = rt_alen(dst->family);
 
-			if (keep < 8)
-				a[i] &= (uint8_t)(0xff00u >> keep);
-		}
-		mnl_attr_put(nlh, RTA_DST, dlen, a);
-	}
-	mnl_attr_put_u32(nlh, RTA_OIF, hop.oif);
-	if (hop.have_gw && dst->family == peer_outer->family) {
-		rt->rtm_scope = RT_SCOPE_UNIVERSE;
-		mnl_attr_put(nlh, RTA_GATEWAY, plen, hop.gw);
-	} else {
-		rt->rtm_scope = RT_SCOPE_LINK;
-	}
-	err = rt_talk(s, seq, nlh, NULL, NULL);
-out:
-	return err;
+	if (!dlen || dst->prefix > dlen * 8)
+		return -EINVAL;
+	return rt_new(k, dst, RTN_UNREACHABLE, 0, NULL);
 }
 
 /* One RTM_DELROUTE of our route family/dst/prefix (the kernel matches the
@@ -237,20 +266,13 @@ static int rt_del(struct mnl_socket *s, uint32_t *seq, int family, const uint8_t
 /* See kern.h. */
 int kern_route_del(struct kern *k, const struct kern_ts *dst)
 {
-	struct mnl_socket *s;
 	size_t dlen = rt_alen(dst->family);
 	uint8_t a[16];
+
 	if (!dlen || dst->prefix > dlen * 8)
 		return -EINVAL;
-	memcpy(a, dst->addr, dlen);
-	for (size_t i = 0; i < dlen; i++) {
-		unsigned int keep = dst->prefix > i * 8 ? dst->prefix - (unsigned int)i * 8 : 0;
-
-		if (keep < 8)
-			a[i] &= (uint8_t)(0xff00u >> keep);
-	}
-	s = kern_rt_sock(k);
-	return rt_del(s, kern_rt_seq(k), dst->family, a, dst->prefix);
+	rt_masked(dst, a);
+	return rt_del(kern_rt_sock(k), kern_rt_seq(k), dst->family, a, dst->prefix);
 }
 
 struct rt_victim {
@@ -371,26 +393,85 @@ int kern_route_flush_ours(struct kern *k, bool del)
 	return err ? err : count;
 }
 
-/* See kern_int.h. */
-int kern_route_lookup(struct kern *k, const struct kern_addr *a)
-{
-	uint8_t buf[256];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rt;
-	struct rt_hop hop;
-	size_t alen = rt_alen(a->family);
+struct rt_addrs {
+	kern_addr_cb cb;
+	void *arg;
+};
 
-	if (!alen)
-		return -EINVAL;
-	memset(&hop, 0, sizeof(hop));
-	hop.gw_family = a->family;
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
-	rt->rtm_family = (uint8_t)a->family;
-	rt->rtm_dst_len = (uint8_t)(alen * 8);
-	mnl_attr_put(nlh, RTA_DST, alen, a->addr);
-	return rt_talk(kern_rt_sock(k), kern_rt_seq(k), nlh, rt_hop_cb, &hop);
+/* IFA_LOCAL (IPv4: the address itself, IFA_ADDRESS may be a point-to-point
+ * peer) or IFA_ADDRESS of a dumped address. */
+struct rt_ifa {
+	size_t alen;
+	bool have_local, have_addr;
+	uint8_t local[16], addr[16];
+};
+
+static int rt_ifa_attr(const struct nlattr *a, void *data)
+{
+	struct rt_ifa *f = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t != IFA_LOCAL && t != IFA_ADDRESS)
+		return MNL_CB_OK;
+	if (mnl_attr_validate2(a, MNL_TYPE_BINARY, f->alen) < 0)
+		return MNL_CB_ERROR;
+	memcpy(t == IFA_LOCAL ? f->local : f->addr, mnl_attr_get_payload(a), f->alen);
+	if (t == IFA_LOCAL)
+		f->have_local = true;
+	else
+		f->have_addr = true;
+	return MNL_CB_OK;
+}
+
+/* A dumped address: hand it to the caller's callback. */
+static int rt_addr_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rt_addrs *x = arg;
+	struct ifaddrmsg ifa;
+	struct rt_ifa f;
+	struct kern_addr ka;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(ifa))
+		return -EBADMSG;
+	memcpy(&ifa, mnl_nlmsg_get_payload(nlh), sizeof(ifa));
+	memset(&f, 0, sizeof(f));
+	f.alen = rt_alen(ifa.ifa_family);
+	if (!f.alen)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(ifa), rt_ifa_attr, &f) != MNL_CB_OK)
+		return -EBADMSG;
+	if (!f.have_local && !f.have_addr)
+		return 0;
+	memset(&ka, 0, sizeof(ka));
+	ka.family = ifa.ifa_family;
+	memcpy(ka.addr, f.have_local ? f.local : f.addr, f.alen);
+	x->cb(&ka, ifa.ifa_index, x->arg);
+	return 0;
+}
+
+/* See kern_int.h. */
+int kern_addrs(struct kern *k, kern_addr_cb cb, void *arg)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	struct rt_addrs x = { cb, arg };
+
+	for (int f = 0; f < 2; f++) {
+		uint8_t buf[64];
+		struct nlmsghdr *nlh;
+		struct ifaddrmsg *ifa;
+		int err;
+
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = (uint8_t)fams[f];
+		err = rt_talk(kern_rt_sock(k), kern_rt_seq(k), nlh, rt_addr_cb, &x);
+		if (err && err != -EAFNOSUPPORT)	/* IPv6 disabled: none */
+			return err;
+	}
+	return 0;
 }

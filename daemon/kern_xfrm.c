@@ -291,6 +291,12 @@ static struct mnl_socket *kern_sock(unsigned int groups, int *err)
 /* See kern.h. */
 int kern_open(struct kern **out)
 {
+	return kern_open_channel(out, true);
+}
+
+/* See kern.h. */
+int kern_open_channel(struct kern **out, bool events)
+{
 	struct kern *k;
 	struct timeval tv = { .tv_sec = KERN_REPLY_TIMEOUT_S };
 	int err = 0, fd, sz = KERN_EV_RCVBUF;
@@ -316,13 +322,13 @@ int kern_open(struct kern **out)
 		err = -errno;
 		goto fail;
 	}
-	k->ev = kern_sock(1u << (XFRMNLGRP_EXPIRE - 1), &err);
-	if (!k->ev)
-		goto fail;
-	fd = mnl_socket_get_fd(k->ev);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	{
+	if (events) {
+		k->ev = kern_sock(1u << (XFRMNLGRP_EXPIRE - 1), &err);
+		if (!k->ev)
+			goto fail;
+		fd = mnl_socket_get_fd(k->ev);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		int fl = fcntl(fd, F_GETFL);
 
 		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
@@ -382,7 +388,7 @@ uint32_t *kern_rt_seq(struct kern *k)
 /* See kern.h. */
 int kern_event_fd(const struct kern *k)
 {
-	return mnl_socket_get_fd(k->ev);
+	return k->ev ? mnl_socket_get_fd(k->ev) : -1;
 }
 
 /* ---- SPI allocation ---------------------------------------------------------- */
@@ -1264,6 +1270,8 @@ int kern_events_read(struct kern *k, kern_expire_cb cb, void *arg)
 {
 	int delivered = 0, ret = 0;
 
+	if (!k->ev)
+		return -ENOTCONN;
 	for (int i = 0; i < KERN_EV_BATCH; i++) {
 		ssize_t n = recv(mnl_socket_get_fd(k->ev), k->rx, KERN_RXBUF, MSG_DONTWAIT);
 

@@ -30,10 +30,19 @@
 
 /* Timing (milliseconds). */
 #define HALF_OPEN_MS       30000	/* IKE_SA_INIT -> IKE_AUTH done */
-#define RETX_BASE_MS       2000		/* our requests: 2, 4, 8, 16, 32 s */
-#define RETX_CAP_MS        32000
-#define RETX_MAX           5		/* then the peer is dead */
-#define RETX_MAX_KILL      2		/* sa kill: do not wait a minute */
+/*
+ * Retransmission of our requests (RFC 7296 2.1: only the requester
+ * retransmits) and dead peer detection (2.4).  A request is sent, then
+ * resent RETX_MAX times, each time after a timeout that doubles from
+ * RETX_BASE_MS up to RETX_CAP_MS: sends at 0, 2, 6, 14 and 22 s; 8 s after
+ * the last one (30 s after the first) the peer is declared dead and its
+ * IKE SA and kernel state are removed.  So a client that vanishes is gone
+ * `dpd` + 30 s after the last sign of life (ragd.conf(5), [timers] dpd).
+ */
+#define RETX_BASE_MS       2000
+#define RETX_CAP_MS        8000
+#define RETX_MAX           4		/* retransmissions, then the peer is dead */
+#define RETX_MAX_KILL      2		/* sa kill: gone after 14 s at most */
 #define COOKIE_ROTATE_MS   (5 * 60 * 1000)
 #define TIMERS_PER_TICK    10000	/* bounded work per tick */
 #define STOP_DRAIN_MS      2000		/* SIGTERM: wait for DELETE answers */
@@ -167,8 +176,9 @@ static void request_start(struct rag_resp *r, struct rag_sa *sa)
 	send_request(r, sa);
 	sa->retx_count = 0;
 	sa->retx_first = false;
-	rag_timer_arm(&r->timers, &sa->t_retx, rag_resp_now_ms() + rag_backoff_ms(0, RETX_BASE_MS,
-									 RETX_CAP_MS));
+	sa->retx_start_ms = rag_resp_now_ms();
+	rag_timer_arm(&r->timers, &sa->t_retx, sa->retx_start_ms + rag_backoff_ms(0, RETX_BASE_MS,
+										   RETX_CAP_MS));
 }
 
 /* As request_start(), but the first transmission waits delay_ms: a
@@ -289,6 +299,7 @@ void sa_destroy(struct rag_resp *r, struct rag_sa *sa, const char *reason,
 		sa->ck[i].known = false;
 		r->n_child--;
 	}
+	resp_acl_sa(r, sa, false);	/* its virtual IPs leave the access policy */
 	pthread_mutex_lock(&r->pool_mu);
 	if (sa->have_vip4)
 		rag_pool_release(&r->pool4, sa->vip4);
@@ -338,6 +349,7 @@ static void sa_established(struct rag_resp *r, struct rag_sa *sa, bool initial_c
 	snprintf(sa->method, sizeof(sa->method), "%s", ike_peer_method_name(sa->ike->auth.method));
 	if (rag_sa_set_user(&r->tab, sa, ident, n) < 0)
 		rag_sa_set_user(&r->tab, sa, NULL, 0);
+	resp_acl_sa(r, sa, true);	/* before any CHILD SA can carry traffic */
 	if (initial_contact && n) {
 		/* RFC 7296 2.4: the peer lost its state: remove the
 		 * identity's other IKE SAs (without DELETE: it knows none) */
@@ -392,7 +404,10 @@ static struct rag_sa *sa_adopt(struct rag_resp *r, struct rag_sa *old, struct ik
 	sa->have_vip6 = old->have_vip6;
 	memcpy(sa->vip4, old->vip4, 16);
 	memcpy(sa->vip6, old->vip6, 16);
+	sa->route4 = old->route4;	/* the routes go with the addresses */
+	sa->route6 = old->route6;
 	old->have_vip4 = old->have_vip6 = false;
+	old->route4 = old->route6 = false;
 	snprintf(sa->child_algs, sizeof(sa->child_algs), "%s", old->child_algs);
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++) {
 		int j;
@@ -479,6 +494,8 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 		    const struct ike_endpoint *remote, bool natt)
 {
 	char tag[160], ep[64];
+	bool new_addr = sa->remote.family != remote->family ||
+			memcmp(sa->remote.addr, remote->addr, sizeof(remote->addr));
 
 	if (!memcmp(&sa->remote, remote, sizeof(*remote)) &&
 	    !memcmp(&sa->local, local, sizeof(*local)) && sa->natt == natt)
@@ -495,14 +512,20 @@ static void sa_move(struct rag_resp *r, struct rag_sa *sa, const struct ike_endp
 
 		if (!k->known || !k->installed_in)
 			continue;
-		/* simplest correct move: reinstall with the new addresses
-		 * (the keys are in the engine's CHILD SA) */
+		/* in place: same SPIs, replay state and counters */
+		if (child_kern_move(r, sa, i) == 0)
+			continue;
+		log_warn("%s: CHILD SA %08x could not be moved (%s): reinstalling it",
+			 sa_tag(sa, tag, sizeof(tag)), k->spi_in, sa->kern_error);
+		/* reinstall with the new addresses (the keys are in the
+		 * engine's CHILD SA) */
 		child_kern_remove(r, sa, i);
 		k->known = false;
 		r->n_child--;
 		rag_sa_child_clear(&r->tab, sa, i);
 	}
 	children_sync(r, sa, -1, -1);
+	vip_routes_sync(r, sa, new_addr);	/* the path to the client changed */
 }
 
 /* Loop thread: a request's result. */
@@ -897,16 +920,32 @@ static void t_half_fn(struct rag_timer *t, void *arg, uint64_t now)
 	sa_destroy(sa->gen->r, sa, "half-open timeout", false);
 }
 
-/* No message from the peer for `dpd`: RFC 7296 2.4 liveness check. */
+/*
+ * Nothing from the peer for `dpd`: RFC 7296 2.4 liveness check ("... if
+ * there has only been outgoing traffic on all of the SAs associated with
+ * an IKE SA, it is essential to confirm liveness of the other endpoint").
+ * Inbound ESP counts as a sign of life: when the byte counters of the
+ * inbound CHILD SAs moved since the last look, the check is put off by
+ * another `dpd` (one GETAE per inbound SA instead of an exchange).
+ */
 static void t_dpd_fn(struct rag_timer *t, void *arg, uint64_t now)
 {
 	struct rag_sa *sa = arg;
 	struct rag_resp *r = sa->gen->r;
-	uint64_t due = sa->last_rx_ms + (uint64_t)sa->gen->dpd_s * 1000u;
+	uint64_t dpd_ms = (uint64_t)sa->gen->dpd_s * 1000u;
+	uint64_t last = sa->last_rx_ms > sa->last_esp_ms ? sa->last_rx_ms : sa->last_esp_ms;
+	uint64_t esp_in;
 	struct ike_buf out;
 
-	if (now < due) {
-		rag_timer_arm(&r->timers, t, due);
+	if (now < last + dpd_ms) {
+		rag_timer_arm(&r->timers, t, last + dpd_ms);
+		return;
+	}
+	sa_bytes(r, sa, &esp_in, NULL);
+	if (esp_in != sa->dpd_esp_in) {
+		sa->dpd_esp_in = esp_in;
+		sa->last_esp_ms = now;
+		rag_timer_arm(&r->timers, t, now + dpd_ms);
 		return;
 	}
 	if (!can_request(sa)) {
@@ -919,6 +958,20 @@ static void t_dpd_fn(struct rag_timer *t, void *arg, uint64_t now)
 	if (ike_exch_liveness_build(sa->ike, &out) >= 0)
 		request_start(r, sa);
 	ike_buf_free(&out);
+}
+
+/* What our pending request is, for log lines and the connection log. */
+static const char *pend_name(uint8_t kind)
+{
+	switch (kind) {
+	case IKE_PEND_LIVENESS: return "liveness check";
+	case IKE_PEND_CHILD_NEW: return "CREATE_CHILD_SA request";
+	case IKE_PEND_CHILD_REKEY: return "CHILD SA rekey";
+	case IKE_PEND_IKE_REKEY: return "IKE SA rekey";
+	case IKE_PEND_DELETE_CHILD:
+	case IKE_PEND_DELETE_IKE: return "DELETE";
+	default: return "request";
+	}
 }
 
 /* Our request is unanswered: retransmit with back-off, or give up. */
@@ -936,12 +989,18 @@ static void t_retx_fn(struct rag_timer *t, void *arg, uint64_t now)
 	if (sa->retx_first) {
 		/* a delayed first transmission (request_start_delayed) */
 		sa->retx_first = false;
+		sa->retx_start_ms = now;
 		send_request(r, sa);
 		rag_timer_arm(&r->timers, t, now + rag_backoff_ms(0, RETX_BASE_MS, RETX_CAP_MS));
 		return;
 	}
 	if (sa->retx_count >= (sa->kill_requested ? RETX_MAX_KILL : RETX_MAX)) {
-		sa_destroy(r, sa, "peer dead (no answer to our request)", false);
+		char why[128];
+
+		snprintf(why, sizeof(why), "peer dead: no answer to %u transmissions of our %s "
+			 "in %llu s", sa->retx_count + 1, pend_name(sa->ike->pend.kind),
+			 (unsigned long long)((now - sa->retx_start_ms) / 1000));
+		sa_destroy(r, sa, why, false);
 		return;
 	}
 	sa->retx_count++;
@@ -1065,6 +1124,41 @@ static int pools_init(struct rag_resp *r)
 	return 0;
 }
 
+/*
+ * The pools' unreachable routes (kern.h): addresses without a connected
+ * client are refused (ICMP unreachable) instead of leaving through a less
+ * specific route, e.g. the default route, in the clear; each connected
+ * client's virtual IP gets a host route of its own (vip_routes_sync).  A
+ * route for exactly the pool that is not ours is kept (logged).
+ */
+static void pool_routes(struct rag_resp *r)
+{
+	const struct rag_config *c = r->d->cfg;
+
+	for (int f = 0; f < 2; f++) {
+		const struct rag_cidr *p = f == 0 ? &c->pool4 : &c->pool6;
+		struct kern_ts ts;
+		char txt[INET6_ADDRSTRLEN];
+		int rc;
+
+		if (!p->family)
+			continue;
+		memset(&ts, 0, sizeof(ts));
+		ts.family = p->family;
+		ts.prefix = p->prefix;
+		memcpy(ts.addr, p->addr, p->family == AF_INET ? 4 : 16);
+		inet_ntop(p->family, p->addr, txt, sizeof(txt));
+		rc = kern_route_add_unreachable(r->kern, &ts);
+		if (rc == -EEXIST)
+			log_notice("a route for the pool %s/%u exists (not ragd's): kept; pool "
+				   "addresses without a client follow it", txt,
+				   (unsigned int)p->prefix);
+		else if (rc < 0)
+			log_warn("unreachable route for the pool %s/%u: %s", txt,
+				 (unsigned int)p->prefix, strerror(-rc));
+	}
+}
+
 /* Kernel channel: open, flush leftovers, check the host.  A missing XFRM
  * is not fatal for IKE (logged loudly: CHILD SAs cannot be installed). */
 static void kern_init(struct rag_resp *r)
@@ -1081,22 +1175,26 @@ static void kern_init(struct rag_resp *r)
 		r->kern = NULL;
 		return;
 	}
+	rc = kern_open_channel(&r->kspi, false);
+	if (rc < 0) {
+		log_warn("second XFRM channel: %s; inbound SPIs are chosen at random instead "
+			 "of by the kernel", strerror(-rc));
+		r->kspi = NULL;
+	}
 	if (kern_flush_ours(r->kern, &fs) == 0 && (fs.states || fs.policies))
 		log_notice("removed %zu XFRM states and %zu policies left by an earlier run",
 			   fs.states, fs.policies);
 	memset(&req, 0, sizeof(req));
 	memset(&chk, 0, sizeof(chk));
-	req.pool4 = c->pool4.family != 0;
-	req.pool6 = c->pool6.family != 0;
 	for (size_t i = 0; i < c->n_listen; i++)
 		if (c->listen[i].family == AF_INET6)
 			req.listen6 = true;
-	req.pool4_addr.family = AF_INET;
-	memcpy(req.pool4_addr.addr, c->pool4.addr, 4);
-	req.pool4_addr.addr[3] |= 2;
-	req.pool6_addr.family = AF_INET6;
-	memcpy(req.pool6_addr.addr, c->pool6.addr, 16);
-	req.pool6_addr.addr[15] |= 2;
+	req.pool4.family = c->pool4.family;
+	memcpy(req.pool4.addr, c->pool4.addr, 4);
+	req.pool4.prefix = c->pool4.prefix;
+	req.pool6.family = c->pool6.family;
+	memcpy(req.pool6.addr, c->pool6.addr, 16);
+	req.pool6.prefix = c->pool6.prefix;
 	kern_check_host(r->kern, &req, &chk);
 	for (size_t i = 0; i < chk.n; i++) {
 		if (chk.msg[i].fatal)
@@ -1107,6 +1205,7 @@ static void kern_init(struct rag_resp *r)
 	if (chk.n_fatal)
 		log_err("host check: %zu problem(s) above prevent ESP: IKE is served, but "
 			"CHILD SAs will fail to install until they are fixed", chk.n_fatal);
+	pool_routes(r);
 }
 
 /* See responder.h. */
@@ -1122,6 +1221,7 @@ int rag_resp_start(struct ragd *d)
 	d->resp = r;
 	r->d = d;
 	pthread_mutex_init(&r->pool_mu, NULL);
+	pthread_mutex_init(&r->kspi_mu, NULL);
 	r->next_reqid = KERN_REQID_MIN;
 	r->rxbuf = malloc(RAG_NET_BUF);
 	if (!r->rxbuf || rag_sa_table_init(&r->tab, 0) < 0 ||
@@ -1145,6 +1245,7 @@ int rag_resp_start(struct ragd *d)
 			 "cannot be loaded");
 		r->mschap = NULL;
 	}
+	kern_init(r);		/* first: the configuration uses r->kspi */
 	r->gen = gen_build(r, err, sizeof(err));
 	if (!r->gen) {
 		log_err("IKE configuration: %s", err);
@@ -1156,7 +1257,6 @@ int rag_resp_start(struct ragd *d)
 		return -ENOMEM;
 	rag_timer_init(&r->t_cookie, t_cookie_fn, r);
 	rag_timer_arm(&r->timers, &r->t_cookie, rag_resp_now_ms() + COOKIE_ROTATE_MS);
-	kern_init(r);
 	rc = rag_workers_start(&r->w, 0, 0);
 	if (rc < 0) {
 		log_err("IKE workers: %s", strerror(-rc));
@@ -1300,6 +1400,7 @@ void rag_resp_stop(struct ragd *d)
 				   fs.states, fs.policies);
 		kern_close(r->kern);
 	}
+	kern_close(r->kspi);
 	rag_net_close(&r->net);
 	rag_timers_free(&r->timers);
 	rag_sa_table_free(&r->tab);
@@ -1310,6 +1411,7 @@ void rag_resp_stop(struct ragd *d)
 	gen_unref(r->gen);
 	ike_mschap_ctx_free(r->mschap);
 	pthread_mutex_destroy(&r->pool_mu);
+	pthread_mutex_destroy(&r->kspi_mu);
 	free(r->rxbuf);
 	free(r);
 	d->resp = NULL;

@@ -18,6 +18,7 @@
 #include "ike_cookie.h"
 #include "kern.h"
 #include "net.h"
+#include "policy.h"
 #include "pool.h"
 #include "responder.h"
 #include "sa_table.h"
@@ -57,7 +58,12 @@ struct rag_resp_gen {
 	X509_STORE *trust;
 	SSL_CTX *eap_tls;		/* EAP-TLS server context, or NULL */
 	uint8_t id[RAG_CONF_ID_MAX + 1];
-	struct ike_cp_reply cp_tmpl;	/* DNS, domain, split routes */
+	struct ike_cp_reply cp_tmpl;	/* DNS, domain */
+	/* split-tunnel = yes: TSr and INTERNAL_IP4/6_SUBNET per user from the
+	 * access policy (responder_cfg.c), for the families handed out */
+	bool split, split4, split6;
+	struct pol_prefix split_dns[RAG_CONF_MAX_DNS];	/* always reachable */
+	size_t n_split_dns;
 	char domain[RAG_CONF_DOMAIN_MAX + 1];
 	uint32_t dpd_s, ike_life_s, child_life_s, half_open_limit;
 };
@@ -69,6 +75,10 @@ struct rag_resp {
 	struct rag_timers timers;
 	struct rag_workers *w;
 	struct kern *kern;		/* NULL: no XFRM (reported at start) */
+	/* second XFRM channel (no events) for the engine's SPI callbacks,
+	 * which run on worker threads too; NULL: the engine picks SPIs */
+	struct kern *kspi;
+	pthread_mutex_t kspi_mu;
 	pthread_mutex_t pool_mu;	/* pools: workers assign in cp_assign */
 	struct rag_pool pool4, pool6;
 	struct rag_resp_gen *gen;	/* for new SAs */
@@ -113,16 +123,31 @@ int resp_psk_cb(void *arg, uint8_t id_type, const uint8_t *id, size_t len, struc
 void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success);
 void resp_log_conn(struct rag_resp *r, struct rag_sa *sa, int event, const char *reason,
 		   uint64_t bytes_in, uint64_t bytes_out);
-/* the name sa is indexed under: the stored spelling of a known user, else
+/* the name sa is indexed under: the stored spelling of a known user (by
+ * its certificate's subject when one is registered, else by name), else
  * identity_text() */
 size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *out,
 			   size_t outlen);
 /* (un)register the users hook that ends a deleted / locked user's SAs */
 void resp_users_attach(struct rag_resp *r, bool attach);
+/* sa's virtual IPs join (up) / leave its user's access-policy class (acl.h) */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up);
 
 /* responder_kern.c */
+/* engine callbacks (ike_exch_cfg child_spi_alloc / _free; any thread): the
+ * inbound SPI of a new CHILD SA from XFRM_MSG_ALLOCSPI, and its larval
+ * state removed when no CHILD SA came of it */
+int resp_spi_alloc_cb(void *arg, const struct ike_sa *ike, uint32_t *spi);
+void resp_spi_free_cb(void *arg, const struct ike_sa *ike, uint32_t spi);
 void child_kern_remove(struct rag_resp *r, struct rag_sa *sa, int i);
-/* ESP byte counters of sa's installed CHILD SAs */
+/* the peer's addresses / encapsulation changed (MOBIKE, NAT): move slot
+ * i's kernel SAs and policies in place; 0 or -errno (sa->kern_error) */
+int child_kern_move(struct rag_resp *r, struct rag_sa *sa, int i);
+/* host routes to sa's virtual IPs while it has policies (force: re-add
+ * through the client's current path) */
+void vip_routes_sync(struct rag_resp *r, struct rag_sa *sa, bool force);
+/* ESP byte counters of sa's installed CHILD SAs (out may be NULL: only
+ * the inbound ones are queried) */
 void sa_bytes(struct rag_resp *r, const struct rag_sa *sa, uint64_t *in, uint64_t *out);
 unsigned int children_sync(struct rag_resp *r, struct rag_sa *sa, int created, int rekeyed);
 

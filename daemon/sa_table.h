@@ -63,9 +63,12 @@ struct rag_resp_gen;	/* responder.c: the configuration generation */
 struct rag_child_k {
 	bool known;			/* the engine's slot is in use and seen */
 	bool installed_in, installed_out;
+	bool out_deferred;		/* rekeyed by the peer: our new outbound
+					 * SA waits for the old one to go */
 	bool failed;			/* installation failed (logged) */
 	uint32_t reqid;
 	uint32_t spi_in, spi_out;	/* as installed */
+	uint32_t soft_s;		/* soft expire (our rekey), s after the add */
 	struct kern_addr in_dst, out_dst;
 	struct kern_policy *pol;	/* policies this slot owns (malloc) */
 	size_t npol;
@@ -104,10 +107,14 @@ struct rag_sa {
 	struct rag_timer t_rekey;	/* our IKE SA rekey */
 	unsigned int retx_count;
 	bool retx_first;		/* t_retx sends the first transmission */
+	uint64_t retx_start_ms;		/* first transmission of our request */
 	uint64_t created_ms, established_ms, last_rx_ms;
+	uint64_t last_esp_ms;		/* DPD: inbound ESP seen moving then */
+	uint64_t dpd_esp_in;		/* DPD: inbound ESP bytes at that look */
 	time_t established_wall;
 	bool have_vip4, have_vip6;
 	uint8_t vip4[16], vip6[16];
+	bool route4, route6;		/* our host route to vip4 / vip6 is in */
 	struct rag_child_k ck[IKE_EXCH_MAX_CHILDREN];
 	char method[16];		/* how the peer authenticated */
 	char algs[96];			/* IKE proposal text */

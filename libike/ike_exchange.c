@@ -258,6 +258,10 @@ int exch_sa_clone_empty(const struct ike_sa *old, bool initiator,
 	sa->peer_mobike = old->peer_mobike;	/* RFC 4555: kept over a rekey */
 	sa->mobike = old->mobike;
 	sa->auth = old->auth;	/* the rekeyed SA keeps who authenticated */
+	sa->have_own_local = old->have_own_local;	/* ... and its selectors */
+	sa->have_own_remote = old->have_own_remote;
+	sa->own_local = old->own_local;
+	sa->own_remote = old->own_remote;
 	*out = sa;
 	return 0;
 }
@@ -358,8 +362,10 @@ void ike_sa_free(struct ike_sa *sa)
 		return;
 	for (int i = 0; i < IKE_EXCH_MAX_CHILDREN; i++)
 		exch_child_release(sa, i);
+	exch_spi_drop(sa);	/* our request's offer, never answered */
 	exch_pend_clear(&sa->pend);
 	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
+	ike_key_free(&sa->reply_psk);
 	ike_dh_free(sa->dh);
 	ike_sa_keys_free(&sa->keys);
 	ike_buf_free(&sa->init_req);
@@ -433,8 +439,13 @@ size_t ike_sa_frags(const struct ike_sa *sa, bool response,
  * Status notifies the engine adds to an IKE_AUTH message (types out[],
  * returns the count): the initiator's first request carries
  * MOBIKE_SUPPORTED (RFC 4555 3.1, cfg->mobike) and INITIAL_CONTACT (2.4,
- * cfg->initial_contact); the responder's response carrying AUTH answers
- * MOBIKE_SUPPORTED once when MOBIKE was negotiated.
+ * cfg->initial_contact); the responder answers MOBIKE_SUPPORTED once, when
+ * MOBIKE was negotiated, in the IKE_AUTH response that completes the
+ * exchange: the one carrying AUTH and no EAP.  With EAP (2.16) the first
+ * response carries our AUTH as well, but initiators such as strongSwan
+ * read the peer's MOBIKE_SUPPORTED only from the last IKE_AUTH response
+ * (the one that establishes the SA) and otherwise fall back to
+ * reauthentication on an address change instead of RFC 4555 3.5.
  */
 static size_t auth_status(const struct ike_sa *sa, const struct ike_hdr *h,
 			  const struct ike_chain *ch, uint16_t out[2])
@@ -454,7 +465,8 @@ static size_t auth_status(const struct ike_sa *sa, const struct ike_hdr *h,
 		if (sa->cfg->initial_contact)
 			out[k++] = IKE_N_INITIAL_CONTACT;
 	} else if (!sa->initiator && sa->mobike && !sa->net->mobike_sent &&
-		   ike_chain_find(ch, IKE_PL_AUTH, 0)) {
+		   ike_chain_find(ch, IKE_PL_AUTH, 0) &&
+		   !ike_chain_find(ch, IKE_PL_EAP, 0)) {
 		out[k++] = IKE_N_MOBIKE_SUPPORTED;
 	}
 	return k;
@@ -936,6 +948,15 @@ static int auth_scan(struct ike_sa *sa, const struct ike_chain *in)
 	return 0;
 }
 
+/* May an INFORMATIONAL request be processed now?  After IKE_AUTH (1.4),
+ * and on a responder while IKE_AUTH with EAP runs: the initiator may give
+ * up there with AUTHENTICATION_FAILED (2.21.2, exch_info_in_auth()). */
+static bool info_allowed(const struct ike_sa *sa)
+{
+	return sa->state >= IKE_ST_ESTABLISHED ||
+	       (sa->state == IKE_ST_INIT_DONE && !sa->initiator && sa->eap);
+}
+
 /* See ike_exchange.h. */
 int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			  struct ike_buf *out, struct ike_exch_result *res)
@@ -1064,8 +1085,10 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 			}
 			break;
 		case INFORMATIONAL:
-			handled = sa->state >= IKE_ST_ESTABLISHED;
-			if (handled)
+			handled = info_allowed(sa);
+			if (handled && sa->state == IKE_ST_INIT_DONE)
+				r = exch_info_in_auth(sa, v, in, out, res);
+			else if (handled)
 				r = exch_info_request(sa, v, in, out, res);
 			break;
 		default:
@@ -1074,9 +1097,9 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 	} else {
 		handled = (v->hdr.exchange == IKE_AUTH && !sa->initiator &&
 			   sa->state == IKE_ST_INIT_DONE) ||
-			  ((v->hdr.exchange == CREATE_CHILD_SA ||
-			    v->hdr.exchange == INFORMATIONAL) &&
-			   sa->state >= IKE_ST_ESTABLISHED);
+			  (v->hdr.exchange == CREATE_CHILD_SA &&
+			   sa->state >= IKE_ST_ESTABLISHED) ||
+			  (v->hdr.exchange == INFORMATIONAL && info_allowed(sa));
 	}
 	sa->net->rx_local = sa->net->rx_remote = NULL;
 	if ((r == -EILSEQ || r == -EBADMSG) && handled) {
@@ -1121,7 +1144,8 @@ static uint8_t pend_exchange(uint8_t kind)
 	case IKE_PEND_DELETE_CHILD:
 	case IKE_PEND_DELETE_IKE:
 	case IKE_PEND_LIVENESS:
-	case IKE_PEND_UPDATE_ADDR: return INFORMATIONAL;
+	case IKE_PEND_UPDATE_ADDR:
+	case IKE_PEND_AUTH_FAILED: return INFORMATIONAL;
 	default: return 0;
 	}
 }
@@ -1188,7 +1212,11 @@ int ike_sa_handle_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		break;
 	}
 	if (r != -EBADMSG) {
-		/* the exchange is over, whatever its outcome (2.2) */
+		/* the exchange is over, whatever its outcome (2.2); an offered
+		 * SPI that did not become a CHILD SA is given back (EAP rounds
+		 * keep it: the last IKE_AUTH response creates the CHILD SA) */
+		if (!(kind == IKE_PEND_AUTH && r == -EAGAIN))
+			exch_spi_drop(sa);
 		exch_pend_clear(&sa->pend);
 		sa->my_msg_id++;
 		sa->net->n_req = 0;

@@ -21,15 +21,43 @@
 
 #include "ike_exchange_int.h"
 
-/* Random ESP SPI outside the reserved 0..255 (RFC 4303 2.1). */
-uint32_t exch_random_spi(void)
+/* See ike_exchange_int.h. */
+int exch_child_spi(struct ike_sa *sa, uint32_t *spi)
 {
-	uint32_t spi;
+	const struct ike_exch_cfg *cfg = sa->cfg;
+	int r;
 
+	if (cfg->child_spi_alloc) {
+		*spi = 0;
+		r = cfg->child_spi_alloc(cfg->spi_arg, sa, spi);
+		if (r < 0)
+			return r;
+		if (*spi < 256) {	/* RFC 4303 2.1: reserved */
+			exch_child_spi_free(sa, *spi);
+			return -ERANGE;
+		}
+		return 0;
+	}
 	do
-		spi = randombytes_random();
-	while (spi < 256);
-	return spi;
+		*spi = randombytes_random();
+	while (*spi < 256);
+	return 0;
+}
+
+/* See ike_exchange_int.h. */
+void exch_child_spi_free(struct ike_sa *sa, uint32_t spi)
+{
+	const struct ike_exch_cfg *cfg = sa->cfg;
+
+	if (spi && cfg->child_spi_alloc && cfg->child_spi_free)
+		cfg->child_spi_free(cfg->spi_arg, sa, spi);
+}
+
+/* See ike_exchange_int.h. */
+void exch_spi_drop(struct ike_sa *sa)
+{
+	exch_child_spi_free(sa, sa->spi_held);
+	sa->spi_held = 0;
 }
 
 /* Lower of nonces a and b into rec->min (memcmp order over the common
@@ -106,6 +134,8 @@ int exch_child_install(struct ike_sa *sa, int idx,
 	c->tsi = *tsi;
 	c->tsr = *tsr;
 	c->in_use = true;
+	if (exch_initiator && spi_in == sa->spi_held)
+		sa->spi_held = 0;	/* our offer became this CHILD SA */
 	return 0;
 }
 
@@ -147,15 +177,24 @@ int ike_child_build(struct ike_sa *sa, int rekey, uint16_t pfs_group,
 	if (exch_child_slot(sa) < 0)
 		return -ENOSPC;
 	exch_pend_clear(p);
-	p->spi = exch_random_spi();
+	r = exch_child_spi(sa, &p->spi);
+	if (r < 0) {
+		exch_pend_clear(p);
+		return r;
+	}
+	sa->spi_held = p->spi;
 	n = exch_child_offer(sa, p->spi, pfs_group, p->props, IKE_EXCH_MAX_PROPS);
-	if (n < 0)
+	if (n < 0) {
+		exch_pend_clear(p);
+		exch_spi_drop(sa);
 		return n;
+	}
 	p->n_props = (size_t)n;
 	if (pfs_group) {
 		r = ike_dh_new(&p->dh, pfs_group);
 		if (r < 0) {
 			exch_pend_clear(p);
+			exch_spi_drop(sa);
 			return r;
 		}
 	}
@@ -206,8 +245,10 @@ int ike_child_build(struct ike_sa *sa, int rekey, uint16_t pfs_group,
 	if (r >= 0)
 		r = pend_sent(sa, rekey >= 0 ? IKE_PEND_CHILD_REKEY :
 			      IKE_PEND_CHILD_NEW, out);
-	if (r < 0)
+	if (r < 0) {
 		exch_pend_clear(p);
+		exch_spi_drop(sa);
+	}
 	return r;
 }
 
@@ -471,7 +512,7 @@ static int child_request(struct ike_sa *sa, const struct ike_chain *in,
 		return 0;
 	}
 	r = exch_child_select(in, mine, child_policy(sa, mine),
-			      &sa->cfg->ts_remote, &sa->cfg->ts_local, &sel,
+			      exch_perm_remote(sa), exch_perm_local(sa), &sel,
 			      &tsi, &tsr);
 	if (r != 0) {
 		if (r > 0)
@@ -494,12 +535,19 @@ static int child_request(struct ike_sa *sa, const struct ike_chain *in,
 			return r == -ENOMEM ? r : -EBADMSG;
 	}
 	randombytes_buf(nr, sizeof(nr));
-	spi = exch_random_spi();
+	if (exch_child_spi(sa, &spi) < 0) {
+		/* no SPI now (the kernel's table is full, ...): 3.10.1
+		 * TEMPORARY_FAILURE, the peer retries later */
+		*err = IKE_N_TEMPORARY_FAILURE;
+		return 0;
+	}
 	r = exch_child_install(sa, slot, &sel, false, spi, ike_get_u32(sel.spi),
 			       grp > 0 ? shared : NULL, nonce.ptr, nonce.len,
 			       nr, sizeof(nr), &tsi, &tsr);
-	if (r < 0)
+	if (r < 0) {
+		exch_child_spi_free(sa, spi);
 		return r;
+	}
 	res->child = slot;
 	res->rekeyed_child = old;
 	if (old >= 0)
@@ -566,8 +614,10 @@ int exch_child_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		r = exch_seal(sa, out, &h, &ib, mb.first);
 	ike_buf_free(&ib);
 	if (r < 0) {
-		if (res->child >= 0)
+		if (res->child >= 0) {
+			exch_child_spi_free(sa, sa->child[res->child].spi_in);
 			exch_child_release(sa, res->child);
+		}
 		res->child = res->rekeyed_child = -1;
 		if (res->new_sa) {
 			/* undo the move of the CHILD SAs */

@@ -73,8 +73,18 @@ int exch_child_install(struct ike_sa *sa, int idx,
 		       const struct ike_ts_list *tsi,
 		       const struct ike_ts_list *tsr);
 
-/* Random ESP SPI (never 0 or in the reserved range 1..255, RFC 4303 2.1). */
-uint32_t exch_random_spi(void);
+/*
+ * Our inbound ESP SPI for a new CHILD SA: cfg->child_spi_alloc, or a random
+ * one (never 0 or in the reserved range 1..255, RFC 4303 2.1).  0 or the
+ * callback's negative errno.  exch_child_spi_free() gives an SPI that did
+ * not become a reported CHILD SA back (no-op for 0 / without callback);
+ * exch_spi_drop() does so for sa->spi_held (our pending request's offer)
+ * and clears it.  exch_child_install() with exch_initiator and spi_in ==
+ * sa->spi_held consumes it.
+ */
+int exch_child_spi(struct ike_sa *sa, uint32_t *spi);
+void exch_child_spi_free(struct ike_sa *sa, uint32_t spi);
+void exch_spi_drop(struct ike_sa *sa);
 
 /* Copy child proposals for sending: SPI set, DH transforms replaced by
  * pfs_group (0: removed).  Returns the count or -EINVAL. */
@@ -89,6 +99,11 @@ int exch_child_select(const struct ike_chain *in,
 		      const struct ike_ts_list *perm_r,
 		      struct ike_proposal *sel, struct ike_ts_list *tsi,
 		      struct ike_ts_list *tsr);
+
+/* Responder: what TSr / TSi of a CHILD SA of sa may be narrowed to (the
+ * selectors fixed in IKE_AUTH, else the configuration's). */
+const struct ike_ts_list *exch_perm_local(const struct ike_sa *sa);
+const struct ike_ts_list *exch_perm_remote(const struct ike_sa *sa);
 
 /* Parse the TSi and TSr payloads of in (3.13); -EBADMSG. */
 int exch_parse_ts(const struct ike_chain *in, struct ike_ts_list *tsi,
@@ -200,5 +215,10 @@ int exch_info_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		      struct ike_exch_result *res);
 int exch_info_response(struct ike_sa *sa, const struct ike_chain *in,
 		       struct ike_exch_result *res);
+/* Responder: an INFORMATIONAL request while IKE_AUTH with EAP runs (see
+ * ike_exch_auth_failed_build() in ike_exchange.h); 1 or -EILSEQ. */
+int exch_info_in_auth(struct ike_sa *sa, const struct ike_msg_view *v,
+		      const struct ike_chain *in, struct ike_buf *out,
+		      struct ike_exch_result *res);
 
 #endif

@@ -29,9 +29,22 @@
  *       A as a gateway with NSH behind it, B's "virtual IP" 10.3.0.1: NSH
  *       cannot reach it until kern_route_add() routes it (the kernel routes
  *       before the XFRM lookup), then it goes through A's SAs.
+ *   spi NSA
+ *       kernel SPI allocation as ragd uses it: SPIs are allocated on a
+ *       second channel without events (kern_open_channel, what ragd's
+ *       worker threads use) and are distinct and in [KERN_SPI_MIN,
+ *       KERN_SPI_MAX]; each leaves a larval state of ours; one is given
+ *       back with kern_sa_del (an exchange that failed), the other is
+ *       filled through the FIRST channel with UPDSA (kern_sa_add
+ *       from_alloc): still one state, now complete (algorithm and key read
+ *       back, counters readable); a larval state that vanished (expired)
+ *       makes kern_sa_add fall back to NEWSA.  (The matrix's tunnels carry
+ *       pings over SAs filled from larval states.)
  *   flush NS...          kern_flush_ours; nothing of ours left after.
  *   count NS             prints "states N policies M" (ours).
- *   check NS [pool6]     kern_check_host; exit 0 when nothing is fatal.
+ *   check NS [pool6|overlap]  kern_check_host (pool 10.2.0.0/24; overlap: the
+ *                        pool 10.1.0.0/24 of A's own addresses); exit 0
+ *                        when nothing is fatal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -708,6 +721,101 @@ static int cmd_forward(char **argv)
 	return failures ? 1 : 0;
 }
 
+/* Number of our states in k's netns (larval ones included). */
+static size_t our_states(struct kern *k)
+{
+	struct kern_flush_stats st;
+
+	if (kern_count_ours(k, &st) < 0)
+		return (size_t)-1;
+	return st.states;
+}
+
+static void no_event(const struct kern_expire *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+}
+
+/* The "spi" subcommand (see the top). */
+static int cmd_spi(char **argv)
+{
+	struct kern *ka = open_in(argv[0]), *ka2;
+	struct kern_addr a = addr(A_OUT), b = addr(B_OUT);
+	struct kern_sa sa;
+	uint8_t key[20];
+	uint32_t s1 = 0, s2 = 0, s3 = 0;
+	char l1[256], l2[256], cmd[256];
+	struct kern_sa_stats st;
+	int err;
+
+	err = kern_open_channel(&ka2, false);
+	if (err) {
+		say("kern_open_channel in %s: %s", argv[0], strerror(-err));
+		return 2;
+	}
+	EXPECT(kern_event_fd(ka2) == -1, "a channel without events has an event fd");
+	EXPECT(kern_events_read(ka2, no_event, NULL) == -ENOTCONN, "events read without events");
+	EXPECT(kern_event_fd(ka) >= 0, "the first channel has no event fd");
+
+	/* two SPIs for B -> A: distinct, ours, each a larval state */
+	err = kern_spi_alloc(ka2, &b, &a, KERN_REQID_MIN, &s1);
+	EXPECT(!err, "alloc 1: %s", strerror(-err));
+	err = kern_spi_alloc(ka2, &b, &a, KERN_REQID_MIN, &s2);
+	EXPECT(!err, "alloc 2: %s", strerror(-err));
+	EXPECT(s1 != s2, "the same SPI twice: %08x", s1);
+	EXPECT(s1 >= KERN_SPI_MIN && s1 <= KERN_SPI_MAX && s2 >= KERN_SPI_MIN &&
+	       s2 <= KERN_SPI_MAX, "SPIs %08x %08x outside our range", s1, s2);
+	EXPECT(our_states(ka) == 2, "%zu states of ours, want 2 larval", our_states(ka));
+	say("spi: allocated %08x and %08x (larval states)", s1, s2);
+
+	/* an exchange that failed: give s1 back */
+	err = kern_sa_del(ka2, &a, s1);
+	EXPECT(!err, "larval delete: %s", strerror(-err));
+	EXPECT(our_states(ka) == 1, "%zu states of ours after the free, want 1", our_states(ka));
+
+	/* the CHILD SA is installed over s2 through the first channel */
+	memset(&sa, 0, sizeof(sa));
+	randombytes_buf(key, sizeof(key));
+	sa.src = b;
+	sa.dst = a;
+	sa.spi = s2;
+	sa.reqid = REQID;
+	sa.encr = IKE_ENCR_AES_GCM_16;
+	sa.encr_keybits = 128;
+	sa.encr_key = key;
+	sa.encr_key_len = sizeof(key);
+	sa.replay_window = 64;
+	sa.from_alloc = true;
+	err = kern_sa_add(ka, &sa);
+	EXPECT(!err, "UPDSA over the larval state: %s (%s)", strerror(-err), kern_last_error(ka));
+	EXPECT(our_states(ka) == 1, "%zu states of ours after UPDSA, want 1", our_states(ka));
+	expected_lines(&sa, l1, l2, sizeof(l1));
+	snprintf(cmd, sizeof(cmd), "ip -n %s xfrm state get src %s dst %s proto esp spi 0x%08x",
+		 argv[0], B_OUT, A_OUT, s2);
+	EXPECT(output_has(cmd, l1), "the filled state lacks '%s'", l1);
+	snprintf(l2, sizeof(l2), "reqid %u ", REQID);
+	EXPECT(output_has(cmd, l2), "the filled state lacks its reqid %u", REQID);
+	EXPECT(kern_sa_stats(ka, &a, s2, &st) == 0, "counters of the filled SA");
+	EXPECT(kern_sa_del(ka, &a, s2) == 0, "delete the filled SA");
+
+	/* the larval state is gone (expired): the add falls back to NEWSA */
+	err = kern_spi_alloc(ka2, &b, &a, KERN_REQID_MIN, &s3);
+	EXPECT(!err, "alloc 3: %s", strerror(-err));
+	EXPECT(kern_sa_del(ka2, &a, s3) == 0, "larval delete 3");
+	sa.spi = s3;
+	err = kern_sa_add(ka, &sa);
+	EXPECT(!err, "NEWSA fallback: %s (%s)", strerror(-err), kern_last_error(ka));
+	EXPECT(our_states(ka) == 1, "%zu states of ours after the fallback", our_states(ka));
+	EXPECT(kern_sa_del(ka, &a, s3) == 0, "delete the fallback SA");
+	EXPECT(our_states(ka) == 0, "%zu states of ours left", our_states(ka));
+
+	kern_close(ka2);
+	kern_close(ka);
+	say("spi: %s", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
+
 /* The "flush" subcommand. */
 static int cmd_flush(int argc, char **argv)
 {
@@ -751,9 +859,10 @@ static int cmd_check(int argc, char **argv)
 	int err;
 
 	memset(&req, 0, sizeof(req));
-	req.pool4 = true;
-	req.pool4_addr = addr("10.2.0.1");
+	req.pool4 = net24("10.2.0.0");
 	req.listen6 = argc > 1 && strcmp(argv[1], "pool6") == 0;
+	if (argc > 1 && strcmp(argv[1], "overlap") == 0)
+		req.pool4 = net24("10.1.0.0");	/* .1 is A's: allowed; .77 is not */
 	err = kern_check_host(k, &req, &c);
 	for (size_t i = 0; i < c.n; i++)
 		say("check: %s: %s", c.msg[i].fatal ? "FATAL" : "warning", c.msg[i].text);
@@ -778,12 +887,14 @@ int main(int argc, char **argv)
 		return cmd_forward(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "flush") == 0)
 		return cmd_flush(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "spi") == 0)
+		return cmd_spi(argv + 2);
 	if (argc == 3 && strcmp(argv[1], "count") == 0)
 		return cmd_count(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
 	fprintf(stderr, "usage: kern_xfrm_driver case NSA NSB ALG [encap] [esn] [keep] | matrix NSA NSB | "
-		"expire NSA NSB | move NSA NSB | forward NSA NSB NSH | flush NS... | count NS | "
-		"check NS [pool6]\n");
+		"expire NSA NSB | move NSA NSB | forward NSA NSB NSH | spi NSA | flush NS... | count NS | "
+		"check NS [pool6|overlap]\n");
 	return 2;
 }

@@ -4,7 +4,7 @@
 # Proves ragd's kernel interface (daemon/kern.h, issue 3 item 3) with the
 # C driver tests/e2e/kern_xfrm_driver.c between two namespaces ka and kb:
 #   1. kern_check_host passes on a kernel with ESP and forwarding on, and
-#      names ip_forward when it is off;
+#      names ip_forward when it is off and a host address inside the pool;
 #   2. for EVERY supported algorithm and key size — AES-CBC 128/192/256 x
 #      HMAC-SHA1-96 / SHA2-256-128 / SHA2-384-192 / SHA2-512-256 (RFC 4868),
 #      AES-GCM 128/192/256 x ICV 8/12/16 (RFC 4106), 3DES-SHA1 — with plain
@@ -14,6 +14,9 @@
 #      packet counters of all four SAs non-zero via kern_sa_stats, removal
 #      through the API leaving nothing of ours; ESN (RFC 4303 2.2.1) too;
 #   3. soft and hard expires (packet and time lifetimes) arrive as events;
+#   3b. kernel SPI allocation as ragd does it (XFRM_MSG_ALLOCSPI on a second
+#      channel without events, larval state freed or filled with UPDSA
+#      through the first channel, NEWSA when the larval state is gone);
 #   4. MOBIKE (RFC 4555 3.5): SAs and policies move to a new peer address
 #      and the ping keeps working (replay state and counters carried over);
 #   5. forwarding from a host behind A to B's virtual IP fails without a
@@ -62,6 +65,13 @@ t=$(e2e_now)
 e2e_check "kern_check_host passes (ESP probe SAs add and go)" "$DRV" check ka
 e2e_log "host check (with crypto warm-up) took $(e2e_since "$t")s"
 e2e_check "the probe left nothing behind" test "$(e2e_xfrm_count ka)" -eq 0
+e2e_check "a pool whose first address is the host's own passes" "$DRV" check ka overlap
+ip -n ka addr add 10.1.0.77/32 dev lo
+out=$("$DRV" check ka overlap 2>&1) && e2e_fail "check passed with a host address inside the pool: $out"
+printf '%s\n' "$out" | grep -q 'FATAL: the host.s address 10.1.0.77 ' ||
+	{ printf '%s\n' "$out"; e2e_fail "check did not name the host address inside the pool"; }
+e2e_pass "kern_check_host: a host address inside the pool is fatal and named"
+ip -n ka addr del 10.1.0.77/32 dev lo
 
 # ---- 2. every algorithm, plain and UDP-encapsulated ------------------------------------
 t=$(e2e_now)
@@ -87,6 +97,10 @@ e2e_check "no XFRM state at all left in ka/kb" \
 
 # ---- 3. lifetimes -> expire events ---------------------------------------------------------
 e2e_check "soft/hard expire events (packets and seconds)" "$DRV" expire ka kb
+
+# ---- 3b. SPIs from the kernel ------------------------------------------------------------------
+e2e_check "ALLOCSPI on a second channel: larval states freed / filled by UPDSA" "$DRV" spi ka
+e2e_check "no XFRM state left in ka after the SPI checks" test "$(e2e_xfrm_count ka)" -eq 0
 
 # ---- 4. MOBIKE address update ---------------------------------------------------------------
 e2e_check "SAs and policies move to 192.0.2.3, ping continues" "$DRV" move ka kb

@@ -16,9 +16,13 @@
  *     own validation (key sizes, algorithms, reqid range) refuses before
  *     anything reaches the kernel;
  *   - kern_check_host: ip_forward off is fatal, the ESP probe fails here,
- *     a missing route to the pool is a warning;
+ *     a host address inside the pool is fatal (but not its first address),
+ *     a missing route to the pool is no problem (ragd routes it);
  *   - routes to virtual IPs (device route for an on-link peer, via the
- *     router otherwise, IPv6 vIP over IPv4), only ours deleted/flushed.
+ *     router otherwise, IPv6 vIP over IPv4), the pool's unreachable route,
+ *     only ours deleted/flushed;
+ *   - a second channel without events (kern_open_channel) allocates SPIs
+ *     the first one sees.
  * Real ESP (every algorithm, pings, counters, expires, MOBIKE moves) is
  * proven in the QEMU guest: tests/e2e/kern_xfrm_guest.sh.
  */
@@ -516,11 +520,10 @@ static void test_check_host(struct kern *k)
 {
 	struct kern_check c;
 	struct kern_check_req req;
-	bool fwd_msg = false, esp_msg = false, route_msg = false;
+	bool fwd_msg = false, esp_msg = false, pool_msg = false;
 
 	memset(&req, 0, sizeof(req));
-	req.pool4 = true;
-	req.pool4_addr = addr("10.200.0.1");
+	req.pool4 = ts("10.200.0.0", 24, 0, 0, 65535);
 	sh("echo 0 > /proc/sys/net/ipv4/ip_forward");
 	CHECK_INT(kern_check_host(k, &req, &c), -ENOTSUP);
 	for (size_t i = 0; i < c.n; i++) {
@@ -530,13 +533,25 @@ static void test_check_host(struct kern *k)
 			fwd_msg = true;
 		if (strstr(c.msg[i].text, "ESP") && c.msg[i].fatal)
 			esp_msg = true;
-		if (strstr(c.msg[i].text, "10.200.0.1") && !c.msg[i].fatal)
-			route_msg = true;
 	}
 	CHECK(fwd_msg);
 	CHECK(esp_msg);		/* this kernel has no ESP */
-	CHECK(route_msg);	/* the netns has no route at all */
+	/* no route to the pool is no problem: ragd routes it itself */
 	CHECK_INT(c.n_fatal, 2);
+	CHECK_INT(c.n, 2);
+
+	/* a pool holding one of the host's addresses is fatal; its first
+	 * address (pool.h: the gateway's by convention) is not */
+	sh("ip addr add 10.200.0.1/32 dev lo && ip addr add 10.200.0.9/32 dev lo");
+	CHECK_INT(kern_check_host(k, &req, &c), -ENOTSUP);
+	for (size_t i = 0; i < c.n; i++) {
+		if (strstr(c.msg[i].text, "10.200.0.9") && c.msg[i].fatal)
+			pool_msg = true;
+		CHECK(!strstr(c.msg[i].text, "10.200.0.1 "));
+	}
+	CHECK(pool_msg);
+	CHECK_INT(c.n_fatal, 3);
+	sh("ip addr del 10.200.0.9/32 dev lo && ip addr del 10.200.0.1/32 dev lo");
 
 	/* forwarding on and a default route: only the ESP probe remains */
 	sh("echo 1 > /proc/sys/net/ipv4/ip_forward");
@@ -594,6 +609,24 @@ static void test_routes(struct kern *k)
 	struct kern_ts bad = v1;
 	bad.prefix = 33;
 	CHECK_INT(kern_route_add(k, &bad, &onlink), -EINVAL);
+	CHECK_INT(kern_route_add_unreachable(k, &bad), -EINVAL);
+
+	/* the pool's unreachable route: host routes of clients win, the rest
+	 * of the pool does not follow the default route; flushed as ours */
+	struct kern_ts pool = ts("10.200.0.0", 24, 0, 0, 65535);
+	struct kern_ts pool6 = ts("fd00:200::", 120, 0, 0, 65535);
+
+	CHECK_INT(kern_route_add_unreachable(k, &pool), 0);
+	CHECK_INT(kern_route_add_unreachable(k, &pool), -EEXIST);
+	CHECK_INT(kern_route_add_unreachable(k, &pool6), 0);
+	CHECK_INT(kern_route_add(k, &v1, &onlink), 0);
+	CHECK_INT(count_in("ip route show proto 82", "unreachable 10.200.0.0/24"), 1);
+	CHECK_INT(count_in("ip -6 route show proto 82", "unreachable fd00:200::/120"), 1);
+	CHECK_INT(count_in("ip route get 10.200.0.5 2>&1", "10.200.0.5 dev kt0"), 1);
+	CHECK_INT(count_in("ip route get 10.200.0.77 2>&1", "via 192.0.2.254"), 0);
+	CHECK_INT(kern_route_flush_ours(k, true), 3);
+	CHECK_INT(count_in("ip route get 10.200.0.77 2>&1", "via 192.0.2.254"), 1);
+	CHECK_INT(count_in("ip route show proto 82; ip -6 route show proto 82", "200"), 0);
 }
 
 int main(void)
@@ -615,6 +648,22 @@ int main(void)
 		return check_done("test_kern");
 	CHECK(kern_event_fd(k) >= 0);
 	CHECK_INT(ours(k).policies, 0);
+	{
+		/* a second channel without events (ragd's SPI allocations) */
+		struct kern *k2 = NULL;
+		uint32_t spi = 0;
+		struct kern_addr us = addr("192.0.2.1"), peer = addr("192.0.2.10");
+
+		CHECK_INT(kern_open_channel(&k2, false), 0);
+		if (k2) {
+			CHECK_INT(kern_event_fd(k2), -1);
+			CHECK_INT(kern_spi_alloc(k2, &peer, &us, KERN_REQID_MIN, &spi), 0);
+			CHECK_INT(ours(k).states, 1);	/* seen through the first one */
+			CHECK_INT(kern_sa_del(k, &us, spi), 0);
+			CHECK_INT(ours(k).states, 0);
+			kern_close(k2);
+		}
+	}
 
 	test_policy_roundtrip(k);
 	test_policy_selectors(k);

@@ -810,6 +810,107 @@ static void test_cp_and_nat(void)
 	pair_free(&p);
 }
 
+/* The responder's per-peer selectors (cfg->ts_local_for, used by ragd's
+ * split tunnel, issue 4 point 3): 2.9 "narrow them to a subset" with what
+ * the callback allows; kept for later CHILD SAs, which are also held to
+ * the CP-assigned address as TSi; 0 selectors = TS_UNACCEPTABLE; a failing
+ * callback falls back to ts_local. */
+static int ts_mode;
+static int ts_calls;
+
+static int ts_local_cb(void *arg, const struct ike_sa *sa, struct ike_ts_list *out)
+{
+	static const uint8_t n1[4] = { 10, 1, 0, 0 }, n2[4] = { 10, 2, 3, 0 };
+
+	(void)arg;
+	(void)sa;
+	ts_calls++;
+	if (ts_mode < 0)
+		return -EIO;
+	out->n = 0;
+	if (ts_mode == 0)
+		return 0;
+	CHECK_INT(ike_ts_from_cidr(&out->ts[out->n++], IKE_TS_IPV4_ADDR_RANGE, n1, 16, 0, 0,
+				   65535), 0);
+	CHECK_INT(ike_ts_from_cidr(&out->ts[out->n++], IKE_TS_IPV4_ADDR_RANGE, n2, 24, 0, 0,
+				   65535), 0);
+	return 0;
+}
+
+/* The initiator's view of child c: TSr must be exactly want[0..n) (/16, /24
+ * as in ts_local_cb) and TSi the assigned address. */
+static void check_child_ts(const struct ike_sa *i, int c, size_t n)
+{
+	static const uint8_t vip[4] = { 10, 9, 0, 5 };
+	struct ike_ts_list want;
+	static const uint8_t n1[4] = { 10, 1, 0, 0 }, n2[4] = { 10, 2, 3, 0 };
+
+	if (c < 0)
+		return;
+	want.n = 0;
+	ike_ts_from_cidr(&want.ts[want.n++], IKE_TS_IPV4_ADDR_RANGE, n1, 16, 0, 0, 65535);
+	ike_ts_from_cidr(&want.ts[want.n++], IKE_TS_IPV4_ADDR_RANGE, n2, 24, 0, 0, 65535);
+	CHECK_INT(i->child[c].tsr.n, n);
+	for (size_t k = 0; k < n && k < i->child[c].tsr.n; k++)
+		CHECK_MEM(&i->child[c].tsr.ts[k], &want.ts[k], sizeof(want.ts[k]));
+	CHECK_INT(i->child[c].tsi.n, 1);
+	CHECK_MEM(i->child[c].tsi.ts[0].start, vip, 4);
+	CHECK_MEM(i->child[c].tsi.ts[0].end, vip, 4);
+}
+
+static void test_ts_local_for(void)
+{
+	static const uint8_t vip[4] = { 10, 9, 0, 5 };
+	struct ike_cp_reply rep;
+	struct ike_exch_result q, s;
+	struct pair p;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.has_ip4 = true;
+	memcpy(rep.ip4, vip, 4);
+	for (ts_mode = -1; ts_mode <= 1; ts_mode++) {
+		pair_init(&p);
+		p.ci.cp_request = true;
+		p.cr.cp_reply = &rep;
+		p.cr.ts_local_for = ts_local_cb;
+		ts_calls = 0;
+		pair_start(&p);
+		CHECK_INT(ike_sa_init_build(p.i, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+		CHECK_INT(ike_sa_auth_build(p.i, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), ts_mode == 0 ? -EPROTO : 0);
+		CHECK(s.established && q.established);
+		CHECK_INT(ts_calls, 1);
+		if (ts_mode < 0) {
+			/* the callback failed: ts_local (0.0.0.0/0) */
+			CHECK(s.child >= 0 && p.i->child[s.child].tsr.n == 1 &&
+			      p.i->child[s.child].tsr.ts[0].start[0] == 0 &&
+			      p.i->child[s.child].tsr.ts[0].end[0] == 255);
+		} else if (ts_mode == 0) {
+			/* nothing reachable: no CHILD SA, the IKE SA stays */
+			CHECK_INT(s.notify, IKE_N_TS_UNACCEPTABLE);
+			CHECK(s.child < 0 && q.child < 0);
+		} else {
+			check_child_ts(p.i, s.child, 2);
+		}
+		/* a second CHILD SA proposing 0.0.0.0/0 both ways gets the
+		 * same narrowing, without another callback */
+		CHECK_INT(ike_child_build(p.i, -1, 0, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), ts_mode == 0 ? -EPROTO : 0);
+		CHECK_INT(ts_calls, 1);
+		if (ts_mode == 1)
+			check_child_ts(p.i, s.child, 2);
+		if (ts_mode < 0 && s.child >= 0) {
+			/* TSi is the assigned address even though the
+			 * configuration's ts_remote is 0.0.0.0/0 */
+			CHECK_INT(p.i->child[s.child].tsi.n, 1);
+			CHECK_MEM(p.i->child[s.child].tsi.ts[0].start, vip, 4);
+			CHECK_MEM(p.i->child[s.child].tsi.ts[0].end, vip, 4);
+		}
+		pair_free(&p);
+	}
+}
+
 /* CREATE_CHILD_SA error paths: PFS group the responder does not want
  * (INVALID_KE_PAYLOAD, 1.3) and REKEY_SA for an unknown SA (1.3.3). */
 static void test_child_errors(void)
@@ -849,6 +950,169 @@ static void test_child_errors(void)
 	pair_free(&p);
 }
 
+/* ---- inbound SPIs chosen by the caller (cfg->child_spi_alloc) -------------------- */
+
+/* A fake of ragd's XFRM_MSG_ALLOCSPI: hands out 0xc0000100, 0xc0000101, ...
+ * and records what was allocated and what was given back. */
+struct spi_pool {
+	uint32_t next;
+	uint32_t got[32], freed[32];
+	size_t n_got, n_freed;
+	int fail;		/* fail the next `fail` allocations */
+	const struct ike_sa *last_sa;
+};
+
+static int fake_spi_alloc(void *arg, const struct ike_sa *sa, uint32_t *spi)
+{
+	struct spi_pool *pl = arg;
+
+	pl->last_sa = sa;
+	if (pl->fail > 0) {
+		pl->fail--;
+		return -ENOSPC;
+	}
+	if (pl->n_got == 32)
+		abort();
+	*spi = pl->next++;
+	pl->got[pl->n_got++] = *spi;
+	return 0;
+}
+
+static void fake_spi_free(void *arg, const struct ike_sa *sa, uint32_t spi)
+{
+	struct spi_pool *pl = arg;
+
+	(void)sa;
+	if (pl->n_freed == 32)
+		abort();
+	pl->freed[pl->n_freed++] = spi;
+}
+
+static void spi_pool_use(struct spi_pool *pl, struct ike_exch_cfg *c)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->next = 0xc0000100u;
+	c->child_spi_alloc = fake_spi_alloc;
+	c->child_spi_free = fake_spi_free;
+	c->spi_arg = pl;
+}
+
+static bool spi_freed(const struct spi_pool *pl, uint32_t spi)
+{
+	for (size_t k = 0; k < pl->n_freed; k++)
+		if (pl->freed[k] == spi)
+			return true;
+	return false;
+}
+
+/*
+ * The engine asks the caller for every inbound SPI (ragd: the kernel
+ * allocates it) in both roles, uses exactly that SPI, and gives back
+ * (child_spi_free) each one that did not become a reported CHILD SA:
+ * refused or failed exchanges, an SA freed with its request out.  A
+ * responder that gets no SPI answers TEMPORARY_FAILURE (3.10.1).
+ */
+static void test_child_spi(void)
+{
+	struct pair p;
+	struct spi_pool pi, pr;
+	struct ike_exch_result q, s;
+	int old;
+
+	/* IKE_AUTH: each side's CHILD SA has the SPI its allocator gave */
+	pair_init(&p);
+	spi_pool_use(&pi, &p.ci);
+	spi_pool_use(&pr, &p.cr);
+	pair_start(&p);
+	CHECK_INT(ike_sa_init_build(p.i, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+	CHECK_INT(pi.n_got + pr.n_got, 0);	/* no CHILD SA yet, no SPI */
+	CHECK_INT(ike_sa_auth_build(p.i, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+	check_same_child(p.i, s.child, p.r, q.child);
+	if (s.child < 0 || q.child < 0)
+		abort();
+	CHECK_INT(pi.n_got, 1);
+	CHECK_INT(pr.n_got, 1);
+	CHECK_INT(p.i->child[s.child].spi_in, pi.got[0]);
+	CHECK_INT(p.r->child[q.child].spi_in, pr.got[0]);
+	CHECK(pr.last_sa == p.r && pi.last_sa == p.i);
+	CHECK_INT(pi.n_freed + pr.n_freed, 0);
+
+	/* 1.3.3 CHILD rekey: new SPIs from both allocators, none given back
+	 * (the old CHILD SA is the caller's to remove) */
+	old = s.child;
+	CHECK_INT(ike_child_build(p.i, old, 0, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+	check_same_child(p.i, s.child, p.r, q.child);
+	if (s.child >= 0 && q.child >= 0) {
+		CHECK_INT(p.i->child[s.child].spi_in, pi.got[1]);
+		CHECK_INT(p.r->child[q.child].spi_in, pr.got[1]);
+	}
+	CHECK_INT(pi.n_freed + pr.n_freed, 0);
+
+	/* the responder gets no SPI: TEMPORARY_FAILURE; the initiator gives
+	 * its offered SPI back */
+	pr.fail = 1;
+	CHECK_INT(ike_child_build(p.i, -1, 0, &p.m), 0);
+	CHECK_INT(pi.n_got, 3);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), -EPROTO);
+	CHECK_INT(q.notify, IKE_N_TEMPORARY_FAILURE);
+	CHECK_INT(s.notify, IKE_N_TEMPORARY_FAILURE);
+	CHECK(q.child < 0 && s.child < 0);
+	CHECK_INT(pi.n_freed, 1);
+	CHECK(spi_freed(&pi, pi.got[2]));
+	CHECK_INT(pr.n_got, 2);
+	CHECK_INT(pr.n_freed, 0);
+
+	/* refused for another reason (PFS the responder does not take):
+	 * the offer comes back, the responder never allocated */
+	CHECK_INT(ike_child_build(p.i, -1, IKE_DH_CURVE25519, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), -EPROTO);
+	CHECK_INT(q.notify, IKE_N_NO_PROPOSAL_CHOSEN);
+	CHECK(spi_freed(&pi, pi.got[3]));
+	CHECK_INT(pr.n_got, 2);
+
+	/* our own allocator fails: the builder fails, nothing is pending */
+	pi.fail = 1;
+	CHECK_INT(ike_child_build(p.i, -1, 0, &p.m), -ENOSPC);
+	CHECK_INT(ike_exch_liveness_build(p.i, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+
+	/* the SA goes while our CREATE_CHILD_SA request is out */
+	CHECK_INT(ike_child_build(p.i, -1, 0, &p.m), 0);
+	CHECK_INT(pi.n_got, 5);
+	ike_sa_free(p.i);
+	p.i = NULL;
+	CHECK(spi_freed(&pi, pi.got[4]));
+	CHECK_INT(pi.n_freed, 3);
+	/* CHILD SAs that were reported are never given back */
+	CHECK(!spi_freed(&pi, pi.got[0]) && !spi_freed(&pi, pi.got[1]));
+	ike_sa_free(p.r);
+	p.r = NULL;
+	CHECK_INT(pr.n_freed, 0);
+	pair_free(&p);
+
+	/* IKE_AUTH, the responder gets no SPI: the IKE SA is set up, the
+	 * CHILD SA refused with TEMPORARY_FAILURE (1.2), the offer given back */
+	pair_init(&p);
+	spi_pool_use(&pi, &p.ci);
+	spi_pool_use(&pr, &p.cr);
+	pr.fail = 1;
+	pair_start(&p);
+	CHECK_INT(ike_sa_init_build(p.i, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+	CHECK_INT(ike_sa_auth_build(p.i, &p.m), 0);
+	CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), -EPROTO);
+	CHECK(q.established && s.established);
+	CHECK_INT(q.notify, IKE_N_TEMPORARY_FAILURE);
+	CHECK(q.child < 0 && s.child < 0);
+	CHECK_INT(pi.n_got, 1);
+	CHECK(spi_freed(&pi, pi.got[0]));
+	CHECK_INT(pr.n_got + pr.n_freed, 0);
+	pair_free(&p);
+}
+
 int main(void)
 {
 	if (ike_init() < 0)
@@ -864,7 +1128,9 @@ int main(void)
 	test_tamper_and_retransmit();
 	test_ts_unacceptable();
 	test_cp_and_nat();
+	test_ts_local_for();
 	test_child_errors();
+	test_child_spi();
 	fixtures_free();
 	return check_done("twopeer");
 }
