@@ -90,6 +90,13 @@ void ctl_audit_redact(const char *cmd, const char *args, bool had_secret, char *
 		if (secret) {
 			append(out, outlen, &len, p, (size_t)(eq - p) + 1);
 			append(out, outlen, &len, "(removed)", 9);
+		} else if (n > CTL_AUDIT_TOKEN_MAX) {
+			/* a blob (log sign's manifest): its start and length */
+			char tail[40];
+
+			append(out, outlen, &len, p, CTL_AUDIT_TOKEN_MAX / 2);
+			snprintf(tail, sizeof(tail), "...(%zu chars)", n);
+			append(out, outlen, &len, tail, strlen(tail));
 		} else {
 			append(out, outlen, &len, p, n);
 		}

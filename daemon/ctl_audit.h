@@ -30,6 +30,7 @@ struct ctl_client;
 
 #define CTL_AUDIT_MAX_OBJECTS 16	/* rows per request; more are counted */
 #define CTL_AUDIT_CONFIG_DESC 1024	/* ragd.config_desc */
+#define CTL_AUDIT_TOKEN_MAX 128		/* longer request tokens are abbreviated */
 
 /* Whether a request is audited: changes = the table's flag for a known
  * command, known = the command exists, args = its arguments. */
@@ -53,8 +54,10 @@ void ctl_audit_error(struct ctl_client *c);
 void ctl_audit_end(struct ragd *d, struct ctl_client *c, const char *resp, size_t len);
 
 /* The request line as recorded: "cmd args" with the values of password=,
- * psk=, secret=, key= tokens replaced by "(removed)", and the secret marker
- * appended when the request carried a secret line.  Always NUL-terminated. */
+ * psk=, secret=, key= tokens replaced by "(removed)", tokens longer than
+ * CTL_AUDIT_TOKEN_MAX cut to their first half of it and "...(N chars)", and
+ * the secret marker appended when the request carried a secret line.
+ * Always NUL-terminated. */
 void ctl_audit_redact(const char *cmd, const char *args, bool had_secret, char *out,
 		      size_t outlen);
 

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ctl_audit.h"
 #include "daemon.h"
 #include "log.h"
 #include "logsign.h"
@@ -123,6 +124,13 @@ void ctl_log_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn e
 	log_notice("control: uid %u pid %ld: signed a log bundle manifest, window %s..%s, "
 		   "SHA-256 %s", (unsigned int)c->uid, (long)c->pid,
 		   rag_quote_str(qf, sizeof(qf), from), rag_quote_str(qt, sizeof(qt), to), hhex);
+	{	/* the audit log (ctl_audit.h): an export signed with the gateway key */
+		char obj[64], val[96];
+
+		snprintf(obj, sizeof(obj), "log bundle %.15s..%.15s", from, to);
+		snprintf(val, sizeof(val), "manifest sha256=%s signed", hhex);
+		ctl_audit_object(c, obj, NULL, val);
+	}
 	emit(arg, "OK\n");
 	sodium_bin2hex(out, sizeof(out), sig, sizeof(sig));
 	strcat(out, "\n");

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl_audit.h"
 #include "daemon.h"
 #include "log.h"
 #include "policy.h"
@@ -295,11 +296,12 @@ static void changed(struct ragd *d, struct ctl_client *c, struct out *o, const c
 
 	if (membership && d->users && users_reload_groups(d->users, err, sizeof(err)) < 0)
 		log_warn("policy: user groups shown by 'user list' may be stale: %s", err);
-	/* AUDIT (h4): the audit log records (uid, what, old -> new) here once
-	 * its API is in main; until then the same facts go to ragd's log. */
+	/* the audit log (ctl_audit.h): "-" is "did not exist" / "removed" */
+	ctl_audit_object(c, what, strcmp(old, "-") ? old : NULL, strcmp(new, "-") ? new : NULL);
 	log_notice("control: uid %u: %s: %s -> %s", (unsigned int)c->uid,
 		   rag_quote_str(q, sizeof(q), what), old, new);
 	if (ragd_policy_reload(d, err, sizeof(err)) < 0) {
+		ctl_audit_error(c);	/* changed in rag.db, not in force */
 		log_err("policy: %s stored in rag.db but not applied: %s", what, err);
 		outf(o, "ERR %d stored in rag.db but not applied: %s\n", RAG_CTL_E_REFUSED, err);
 		return;

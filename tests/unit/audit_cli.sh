@@ -101,6 +101,14 @@ cp "$tmp/ragd.conf" "$tmp/good.conf"
 printf '[timers]\ndpd = soon\n' >>"$tmp/ragd.conf"
 c reload >/dev/null 2>&1; expect_rc 1 $? "reload of a bad file (refused)"
 cp "$tmp/good.conf" "$tmp/ragd.conf"
+# access policy (ctl_policy.c) and a signed log export (ctl_log.c)
+c hostgroup add web 192.0.2.0/24 >/dev/null 2>&1; expect_rc 0 $? "hostgroup add web"
+c hostgroup member add web 198.51.100.7 >/dev/null 2>&1; expect_rc 0 $? "hostgroup member add"
+c hostgroup list >/dev/null 2>&1; expect_rc 0 $? "hostgroup list (not a change)"
+c hostgroup del web >/dev/null 2>&1; expect_rc 0 $? "hostgroup del web"
+"$ctl" -c "$tmp/ragd.conf" log export --from "$(date -u -d '-3 days' +%F)" \
+	--to "$(date -u -d '-1 day' +%F)" -o "$tmp/b.tar.gz" >/dev/null 2>"$tmp/err"
+expect_rc 0 $? "log export (ragd signs the manifest)"
 raw "frobnicate now" >"$tmp/out"; grep -q "^ERR 4" "$tmp/out" && ok "unknown command refused" ||
 	bad "unknown command: $(cat "$tmp/out")"
 raw "user add carol password=hunter2-secret" >"$tmp/out"
@@ -111,10 +119,10 @@ pid=
 db=$tmp/state/logs.db
 q() { sqlite3 "$db" "$1"; }
 uid=$(id -u) name=$(id -un)
-expect 13 "$(q "SELECT count(*) FROM audit WHERE unix_user <> 'ragd'")" "13 audit rows, one per change or attempt"
+expect 17 "$(q "SELECT count(*) FROM audit WHERE unix_user <> 'ragd'")" "17 audit rows, one per change or attempt"
 expect 0 "$(q "SELECT count(*) FROM audit WHERE unix_user <> 'ragd' AND (uid <> $uid OR unix_user <> '$name' OR pid IS NULL OR time_ms < 1700000000000)")" \
 	"every row has the caller's uid $uid, name $name, pid and time"
-expect 0 "$(q "SELECT count(*) FROM audit WHERE command LIKE 'user list%' OR command LIKE 'sa list%' OR command LIKE 'status%'")" \
+expect 0 "$(q "SELECT count(*) FROM audit WHERE command LIKE '%list%' OR command LIKE 'status%'")" \
 	"listings and status are not recorded"
 row() { q "SELECT result || '|' || object || '|' || coalesce(old_value, 'NULL') || '|' || coalesce(new_value, 'NULL') FROM audit WHERE $1 ORDER BY id LIMIT 1 OFFSET ${2:-0}"; }
 r=$(row "command LIKE 'user add alice %'")
@@ -166,6 +174,23 @@ o=${r#refused|configuration|}; old=${o%%|*}; new=${o#*|}
 case $r in refused\|*) ok "refused reload recorded" ;; *) bad "refused reload row: $r" ;; esac
 expect "$old" "$new" "refused reload: nothing changed"
 expect "refused" "$(q "SELECT result FROM audit WHERE command = 'frobnicate now'")" "unknown command recorded as refused"
+expect "ok|hostgroup add web|NULL|192.0.2.0/24" "$(row "command = 'hostgroup add web 192.0.2.0/24'")" "hostgroup add: NULL -> its members"
+r=$(row "command = 'hostgroup member add web 198.51.100.7'")
+case $r in
+"ok|hostgroup member add web|192.0.2.0/24|"*198.51.100.7*) ok "hostgroup member add: old -> new members" ;;
+*) bad "hostgroup member add row: $r" ;;
+esac
+r=$(row "command = 'hostgroup del web'")
+case $r in "ok|hostgroup del web|"*198.51.100.7*"|NULL") ok "hostgroup del: members -> NULL" ;; *) bad "hostgroup del row: $r" ;; esac
+r=$(row "command LIKE 'log sign %'")
+case $r in
+"ok|log bundle "*".."*"|NULL|manifest sha256="*" signed") ok "the signed export is recorded" ;;
+*) bad "log sign row: $r" ;;
+esac
+case $(q "SELECT command FROM audit WHERE command LIKE 'log sign %'") in
+"log sign "*"...("*" chars)") ok "the manifest's hex is abbreviated in the request line" ;;
+*) bad "log sign request line: $(q "SELECT command FROM audit WHERE command LIKE 'log sign %'")" ;;
+esac
 expect "user add carol password=(removed)" "$(q "SELECT command FROM audit WHERE command LIKE 'user add carol%'")" \
 	"an inline password= value is removed from the request line"
 

@@ -42,6 +42,23 @@ static void test_redact(void)
 	CHECK(!strcmp(out, "user passwd bob " RAG_CTL_SECRET_MARK));
 	ctl_audit_redact("x", "password=", false, out, 4);
 	CHECK(!strcmp(out, "x p"));
+	{	/* a long token (log sign's manifest) is abbreviated */
+		char hex[301], want[100];
+
+		memset(hex, 'a', 300);
+		hex[300] = '\0';
+		snprintf(want, sizeof(want), "log sign %.*s...(300 chars)", CTL_AUDIT_TOKEN_MAX / 2,
+			 hex);
+		ctl_audit_redact("log", "sign", false, out, sizeof(out));
+		CHECK(!strcmp(out, "log sign"));
+		{
+			char args[320];
+
+			snprintf(args, sizeof(args), "sign %s", hex);
+			ctl_audit_redact("log", args, false, out, sizeof(out));
+		}
+		CHECK(!strcmp(out, want));
+	}
 
 	snprintf(s, sizeof(s), "unexpected argument 'password=hunter2'");
 	ctl_audit_redact_text(s, sizeof(s));
