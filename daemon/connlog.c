@@ -20,9 +20,10 @@
 #include "retention.h"
 #include "store.h"
 
-/* The writer connection: a page cache that holds the hot index pages.
- * Checkpoints run in the writer's sync thread (store_writer_offload_sync). */
-#define CONNLOG_WRITER_PRAGMAS "PRAGMA cache_size = -32768;"
+/* The writer connection: a page cache that holds the hot index pages; the
+ * WAL file cut back to 64 MiB whenever it starts over.  Checkpoints run in
+ * the writer's sync thread (store_writer_offload_sync). */
+#define CONNLOG_WRITER_PRAGMAS "PRAGMA cache_size = -32768; PRAGMA journal_size_limit = 67108864;"
 
 struct connlog {
 	struct store_writer *writer;

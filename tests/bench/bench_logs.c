@@ -4,18 +4,23 @@
  * (connlog.c / store.c: batched WAL transactions off the caller's thread),
  * then
  *   - ingest rate: rows per second from the first submission until the last
- *     row is committed (target >= 100,000 rows/s);
- *   - the largest submit-to-commit delay the writer saw (the kill -9 loss
- *     window, store.h "Durability");
- *   - database size per million rows (logs.db after the final checkpoint);
- *   - one user's 90-day search: p50/p95/max over many users of the indexed
- *     query a `log search --type T --user U --since -90d` runs, on a fresh
- *     read-only connection per search like a rag-ctl process
- *     (target p50 < 50 ms), with the query plan printed;
- *   - retention: one pass deleting the oldest day (rows/s, longest step).
+ *     row is committed (target >= 100,000 rows/s), and per CPU second of
+ *     the writer's threads;
+ *   - the longest submit-to-commit delay the writer saw (the kill -9 loss
+ *     window, store.h "Durability"), the largest WAL;
+ *   - database size per million rows (logs.db after the writer closed);
+ *   - a retention pass deleting the oldest day;
+ *   - with a ragd started on the same state directory (it signs exports):
+ *     one user's 90-day search, `rag-ctl log search --type T --user U
+ *     --since -90d`, run as a process for 200 random users: p50/p95/max
+ *     (target p50 < 50 ms); a 30-day export, `rag-ctl log export`, its time
+ *     and the peak RSS of the rag-ctl process (targets < 30 s, < 64 MiB);
+ *     `rag-ctl log verify` of that bundle.
  * Figures only: nothing here passes or fails on time (tests/bench/README.md).
  *
- *   bench_logs [--rows N] [--users N] [--dir DIR] [--keep]
+ *   bench_logs --ragd PATH --rag-ctl PATH [--rows N] [--users N] [--dir DIR]
+ *              [--keep] [--existing DIR]
+ *   (--existing: the phases after the ingest on a logs.db kept by --keep)
  *   (RAG_BENCH_LOG_ROWS=N also sets the row count)
  */
 #include <errno.h>
@@ -23,13 +28,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "connlog.h"
+#include "log_query.h"
+#include "log_time.h"
 #include "store.h"
 
 #define DAY_MS (86400000LL)
@@ -41,6 +51,8 @@ struct opts {
 	uint64_t users;
 	char dir[512];
 	bool keep;
+	bool existing;		/* --existing DIR: skip the ingest, use DIR's logs.db */
+	const char *ragd, *rag_ctl;
 };
 
 static double now_s(void)
@@ -89,7 +101,8 @@ static uint64_t rnd(uint64_t *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_logs [--rows N] [--users N] [--dir DIR] [--keep]\n");
+	fprintf(stderr, "usage: bench_logs --ragd PATH --rag-ctl PATH [--rows N] [--users N] "
+		"[--dir DIR] [--keep] [--existing DIR]\n");
 	exit(2);
 }
 
@@ -114,10 +127,19 @@ static void parse(int argc, char **argv, struct opts *o)
 			snprintf(o->dir, sizeof(o->dir), "%s", argv[++i]);
 		} else if (!strcmp(argv[i], "--keep")) {
 			o->keep = true;
+		} else if (!strcmp(argv[i], "--existing") && i + 1 < argc) {
+			snprintf(o->dir, sizeof(o->dir), "%s", argv[++i]);
+			o->existing = o->keep = true;
+		} else if (!strcmp(argv[i], "--ragd") && i + 1 < argc) {
+			o->ragd = argv[++i];
+		} else if (!strcmp(argv[i], "--rag-ctl") && i + 1 < argc) {
+			o->rag_ctl = argv[++i];
 		} else {
 			usage();
 		}
 	}
+	if (!o->ragd || !o->rag_ctl)
+		usage();
 	if (!o->dir[0]) {
 		const char *base = getenv("TMPDIR");
 
@@ -255,60 +277,212 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Phase 3: one user's 90-day search, each on a fresh read-only connection. */
-static void search(const struct opts *o, const char *table, const char *cols)
+/* Run argv with stdout to /dev/null and stderr to errpath; its exit status
+ * (or -1), wall seconds and peak RSS in KiB. */
+static int run(char *const argv[], const char *errpath, double *secs, long *rss_kib)
 {
-	char path[600], sql[512];
+	struct rusage ru;
+	double t0 = now_s();
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		int err = open(errpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		if (out >= 0)
+			dup2(out, 1);
+		if (err >= 0)
+			dup2(err, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	*secs = now_s() - t0;
+	*rss_kib = ru.ru_maxrss;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Start ragd on the benchmark's state directory (it signs export
+ * manifests); its pid, 0 on failure. */
+static pid_t start_ragd(const struct opts *o, const char *conf)
+{
+	char sock[600], logpath[600], port[16], nport[16];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/ragd.sock", o->dir);
+	snprintf(logpath, sizeof(logpath), "%s/ragd.log", o->dir);
+	snprintf(port, sizeof(port), "%d", 40000 + (int)(getpid() % 10000) * 2);
+	snprintf(nport, sizeof(nport), "%d", 40001 + (int)(getpid() % 10000) * 2);
+	pid = fork();
+	if (pid == 0) {
+		int err = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		if (err >= 0) {
+			dup2(err, 1);
+			dup2(err, 2);
+		}
+		setenv("RAG_IKE_PORT", port, 1);	/* beside a real gateway */
+		setenv("RAG_NATT_PORT", nport, 1);
+		execl(o->ragd, "ragd", "-f", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 600; i++) {
+		struct stat st;
+
+		if (stat(sock, &st) == 0)
+			return pid;
+		usleep(100000);
+	}
+	fprintf(stderr, "bench_logs: ragd did not start (see %s)\n", logpath);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
+/* p50/p95/max of n latencies (sorted in place) into a line. */
+static void pctl(double *lat, int n, char *out, size_t outlen)
+{
+	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
+	snprintf(out, outlen, "p50 %.1f ms, p95 %.1f ms, max %.1f ms", lat[n / 2],
+		 lat[n * 95 / 100], lat[n - 1]);
+}
+
+/* The search rag-ctl runs (cli/log_query.c: open read-only, the indexed
+ * query, every row formatted as the table rag-ctl prints) in this process,
+ * to /dev/null: the search without the cost of starting a process. */
+static void search_in_process(const struct opts *o)
+{
+	char path[600], err[512], line[160];
 	double lat[SEARCHES];
-	uint64_t seed = 12345, rows = 0;
-	int64_t until = wall_ms(), since = until - SPAN_MS;
+	uint64_t seed = 12345, rows = 0, n;
+	FILE *devnull = fopen("/dev/null", "w");
 
 	snprintf(path, sizeof(path), "%s/%s", o->dir, CONNLOG_DB_FILE);
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE user = ?1 AND time_ms >= ?2 AND "
-		 "time_ms < ?3 ORDER BY time_ms", cols, table);
+	if (!devnull || logt_set_zone("UTC") < 0)
+		return;
 	for (int i = 0; i < SEARCHES; i++) {
 		char user[32];
-		sqlite3 *db;
-		sqlite3_stmt *st;
+		struct log_search q = { .type = i % 2 ? LOG_AUTH : LOG_CONNECTION, .user = user,
+					.until_ms = INT64_MAX };
 		double t0 = now_s();
+		sqlite3 *db;
 
 		snprintf(user, sizeof(user), "user%06" PRIu64, rnd(&seed) % o->users);
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-			fprintf(stderr, "search: %s\n", sqlite3_errmsg(db));
-			exit(1);
+		q.since_ms = wall_ms() - SPAN_MS;
+		if (logq_open(path, &db, err, sizeof(err)) < 0 ||
+		    logq_search(db, &q, false, devnull, &n, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bench_logs: search: %s\n", err);
+			fclose(devnull);
+			return;
 		}
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, since);
-		sqlite3_bind_int64(st, 3, until);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			/* touch every column, as printing would */
-			for (int k = 0; k < sqlite3_column_count(st); k++)
-				(void)sqlite3_column_text(st, k);
-			rows++;
-		}
-		sqlite3_finalize(st);
 		sqlite3_close(db);
+		rows += n;
 		lat[i] = (now_s() - t0) * 1000.0;
 	}
-	qsort(lat, SEARCHES, sizeof(lat[0]), cmp_double);
-	printf("search %s: one user over 90 days, %d users: p50 %.2f ms, p95 %.2f ms, "
-	       "max %.2f ms, %.0f rows per search\n", table, SEARCHES, lat[SEARCHES / 2],
-	       lat[SEARCHES * 95 / 100], lat[SEARCHES - 1], (double)rows / SEARCHES);
-	{
-		sqlite3 *db;
-		sqlite3_stmt *st;
-		char plan[600];
+	fclose(devnull);
+	pctl(lat, SEARCHES, line, sizeof(line));
+	printf("search: the same query and table output in-process (cli/log_query.c): %s, "
+	       "%.0f rows per search\n", line, (double)rows / SEARCHES);
+}
 
-		snprintf(plan, sizeof(plan), "EXPLAIN QUERY PLAN %s", sql);
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		    sqlite3_prepare_v2(db, plan, -1, &st, NULL) == SQLITE_OK) {
-			while (sqlite3_step(st) == SQLITE_ROW)
-				printf("search %s: plan: %s\n", table, sqlite3_column_text(st, 3));
-			sqlite3_finalize(st);
-		}
-		sqlite3_close(db);
+/* Phase 5: rag-ctl log search / export / verify against the data. */
+static void ragctl_phase(const struct opts *o)
+{
+	char conf[600], errpath[600], bundle[600], from[16], to[16];
+	double lat[SEARCHES], base[SEARCHES / 4], secs;
+	char line[160];
+	uint64_t seed = 12345;
+	long rss;
+	pid_t ragd;
+	FILE *f;
+	time_t t;
+	struct tm tm;
+
+	snprintf(conf, sizeof(conf), "%s/ragd.conf", o->dir);
+	snprintf(errpath, sizeof(errpath), "%s/rag-ctl.err", o->dir);
+	snprintf(bundle, sizeof(bundle), "%s/export.tar.gz", o->dir);
+	f = fopen(conf, "w");
+	if (!f) {
+		perror(conf);
+		exit(1);
 	}
+	/* retention above the data's 90 days: ragd's first pass deletes nothing */
+	fprintf(f, "[gateway]\nlisten = 127.0.0.1\nid = bench.example\nstate-dir = %s\n"
+		"control-socket = %s/ragd.sock\ntimezone = UTC\n[pool]\nsplit-tunnel = no\n"
+		"[logs]\nretention = 100d\nexport-window = 30d\n", o->dir, o->dir);
+	fclose(f);
+	ragd = start_ragd(o, conf);
+	if (!ragd)
+		return;
+
+	for (int i = 0; i < SEARCHES; i++) {
+		char user[32];
+		char *argv[] = { (char *)o->rag_ctl, "-c", conf, "log", "search", "--type",
+				 i % 2 ? "auth" : "connection", "--user", user, "--since", "-90d",
+				 NULL };
+		int rc;
+
+		snprintf(user, sizeof(user), "user%06" PRIu64, rnd(&seed) % o->users);
+		rc = run(argv, errpath, &secs, &rss);
+		if (rc != 0) {
+			fprintf(stderr, "bench_logs: rag-ctl log search exited %d (see %s)\n", rc,
+				errpath);
+			goto out;
+		}
+		lat[i] = secs * 1000.0;
+	}
+	pctl(lat, SEARCHES, line, sizeof(line));
+	printf("search: rag-ctl log search --type connection|auth --user U --since -90d, %d "
+	       "random users, each a new process: %s\n", SEARCHES, line);
+	for (int i = 0; i < SEARCHES / 4; i++) {
+		char *argv[] = { (char *)o->rag_ctl, "--version", NULL };
+
+		run(argv, errpath, &secs, &rss);
+		base[i] = secs * 1000.0;
+	}
+	pctl(base, SEARCHES / 4, line, sizeof(line));
+	printf("search: starting a rag-ctl process alone (rag-ctl --version): %s\n", line);
+	search_in_process(o);
+
+	/* the last 30 whole days before today (UTC) */
+	t = time(NULL) - 30 * 86400;
+	gmtime_r(&t, &tm);
+	strftime(from, sizeof(from), "%Y-%m-%d", &tm);
+	t = time(NULL) - 86400;
+	gmtime_r(&t, &tm);
+	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
+	{
+		char *argv[] = { (char *)o->rag_ctl, "-c", conf, "log", "export", "--from", from,
+				 "--to", to, "-o", bundle, NULL };
+		struct stat st;
+		int rc = run(argv, errpath, &secs, &rss);
+
+		if (rc != 0) {
+			fprintf(stderr, "bench_logs: rag-ctl log export exited %d (see %s)\n", rc,
+				errpath);
+			goto out;
+		}
+		printf("export: rag-ctl log export --from %s --to %s: %.1f s, peak RSS of rag-ctl "
+		       "%.1f MiB, bundle %.1f MiB\n", from, to, secs, (double)rss / 1024.0,
+		       stat(bundle, &st) == 0 ? (double)st.st_size / 1048576.0 : 0.0);
+	}
+	{
+		char *argv[] = { (char *)o->rag_ctl, "-c", conf, "log", "verify", bundle, NULL };
+		int rc = run(argv, errpath, &secs, &rss);
+
+		printf("verify: rag-ctl log verify: %s in %.1f s, peak RSS %.1f MiB\n",
+		       rc == 0 ? "OK" : "FAILED", secs, (double)rss / 1024.0);
+	}
+out:
+	kill(ragd, SIGTERM);
+	waitpid(ragd, NULL, 0);
+	unlink(bundle);
 }
 
 /* Phase 4: a retention pass deleting the oldest day of rows. */
@@ -345,27 +519,38 @@ int main(int argc, char **argv)
 	parse(argc, argv, &o);
 	printf("bench_logs: %" PRIu64 " rows over 90 days, %" PRIu64 " users, in %s\n",
 	       o.rows, o.users, o.dir);
-	ingest(&o, &n_conn, &n_auth);
+	if (o.existing) {
+		char path[600], err[STORE_ERR_MAX];
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/%s", o.dir, CONNLOG_DB_FILE);
+		if (store_open(path, &db, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bench_logs: %s\n", err);
+			return 1;
+		}
+		o.rows = (uint64_t)store_query_int(db, "SELECT (SELECT count(*) FROM connection) + "
+						   "(SELECT count(*) FROM auth) + (SELECT count(*) "
+						   "FROM acl)", 0);
+		store_close(db);
+		printf("existing: %" PRIu64 " rows in %s (no ingest)\n", o.rows, path);
+	} else {
+		ingest(&o, &n_conn, &n_auth);
+	}
 	size = fsize(o.dir, CONNLOG_DB_FILE) + fsize(o.dir, CONNLOG_DB_FILE "-wal");
 	printf("size: logs.db %.1f MiB = %.1f MiB per million rows\n", (double)size / 1048576.0,
 	       (double)size / 1048576.0 / ((double)o.rows / 1e6));
-	search(&o, "connection", "time_ms, event, user, device, client_addr, client_port, vip4, "
-	       "vip6, spi_i, spi_r, ike_alg, esp_alg, bytes_in, bytes_out, duration_s, reason");
-	search(&o, "auth", "time_ms, result, user, identity, ike_id, method, reason, "
-	       "client_addr, cert_subject, cert_serial");
 	retention(&o);
+	ragctl_phase(&o);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("peak RSS of this process: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+	printf("peak RSS of bench_logs (the writer's process): %.1f MiB\n",
+	       (double)ru.ru_maxrss / 1024.0);
 	if (!o.keep) {
-		char p[600];
-		const char *files[] = { CONNLOG_DB_FILE, CONNLOG_DB_FILE "-wal",
-					CONNLOG_DB_FILE "-shm" };
+		char cmd[700];
 
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(p, sizeof(p), "%s/%s", o.dir, files[i]);
-			unlink(p);
-		}
-		rmdir(o.dir);
+		/* what ragd made there too (certificates, keys, rag.db, logs) */
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", o.dir);
+		if (!strchr(o.dir, '\'') && system(cmd) != 0)
+			fprintf(stderr, "bench_logs: could not remove %s\n", o.dir);
 	}
 	return 0;
 }
