@@ -1,7 +1,6 @@
 /*
  * args.c — rag-ctl option parsing and argument validators.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,112 +133,6 @@ bool valid_uint(const char *s, unsigned long min, unsigned long max)
 		v = v * 10 + (unsigned long)(*s - '0');
 	}
 	return v >= min && v <= max;
-}
-
-/* See rag-ctl.h. */
-bool valid_addr_or_cidr(const char *s)
-{
-	char a[64];
-	const char *slash = strchr(s, '/');
-	unsigned char buf[16];
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-
-	if (n == 0 || n >= sizeof(a))
-		return false;
-	memcpy(a, s, n);
-	a[n] = '\0';
-	if (inet_pton(AF_INET, a, buf) == 1)
-		return !slash || valid_uint(slash + 1, 0, 32);
-	if (inet_pton(AF_INET6, a, buf) == 1)
-		return !slash || valid_uint(slash + 1, 0, 128);
-	return false;
-}
-
-/* See rag-ctl.h. */
-bool valid_service(const char *s)
-{
-	const char *p, *dash;
-	char lo[8];
-	size_t n;
-
-	if (!strcmp(s, "any") || !strcmp(s, "icmp"))
-		return true;
-	if (!strncmp(s, "tcp/", 4) || !strncmp(s, "udp/", 4))
-		p = s + 4;
-	else
-		return false;
-	dash = strchr(p, '-');
-	if (!dash)
-		return valid_uint(p, 1, 65535);
-	n = (size_t)(dash - p);
-	if (n == 0 || n >= sizeof(lo))
-		return false;
-	memcpy(lo, p, n);
-	lo[n] = '\0';
-	return valid_uint(lo, 1, 65535) && valid_uint(dash + 1, 1, 65535) &&
-	       strtoul(lo, NULL, 10) <= strtoul(dash + 1, NULL, 10);
-}
-
-/* n digits at s. */
-static bool digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* See rag-ctl.h: YYYY-MM-DD with a plausible month and day. */
-bool valid_date(const char *s)
-{
-	int m, d;
-
-	if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-	    s[7] != '-' || !digits(s + 8, 2))
-		return false;
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-/* See rag-ctl.h: DATE[THH:MM[:SS]][Z|+HH:MM|-HH:MM] or -N[smhd]. */
-bool valid_time(const char *s)
-{
-	size_t n = strlen(s);
-	const char *p;
-
-	if (s[0] == '-') {
-		if (n < 3 || n > 12 || !strchr("smhd", s[n - 1]))
-			return false;
-		return digits(s + 1, n - 2);
-	}
-	if (n < 10)
-		return false;
-	{
-		char date[11];
-
-		memcpy(date, s, 10);
-		date[10] = '\0';
-		if (!valid_date(date))
-			return false;
-	}
-	p = s + 10;
-	if (!*p)
-		return true;
-	if (*p != 'T' || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
-		return false;
-	if ((p[1] - '0') * 10 + (p[2] - '0') > 23 || (p[4] - '0') * 10 + (p[5] - '0') > 59)
-		return false;
-	p += 6;
-	if (*p == ':') {
-		if (!digits(p + 1, 2) || (p[1] - '0') * 10 + (p[2] - '0') > 60)
-			return false;
-		p += 3;
-	}
-	if (!*p || !strcmp(p, "Z"))
-		return true;
-	return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) &&
-	       p[3] == ':' && digits(p + 4, 2);
 }
 
 /* See rag-ctl.h. */

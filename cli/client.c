@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "log_text.h"
 #include "rag-ctl.h"
 
 /* See rag-ctl.h. */
@@ -116,21 +117,38 @@ int ctl_call(const struct ctl_ctx *ctx, const char *request, char **msg, char **
 	return code;
 }
 
-/* Write s as a JSON string (quotes, escapes, control characters as \u). */
+/* See rag-ctl.h. */
+int ctl_request(const struct ctl_ctx *ctx, const char *what, const char *request, char **body)
+{
+	char *msg = NULL, *b = NULL;
+	int code = ctl_call(ctx, request, &msg, &b);
+
+	if (body)
+		*body = NULL;
+	if (code < 0)
+		return EXIT_UNREACHABLE;
+	if (code != 0)
+		fprintf(stderr, "rag-ctl: %s: %s\n", what, msg[0] ? msg : "refused");
+	free(msg);
+	if (code == 0 && body)
+		*body = b;
+	else
+		free(b);
+	if (code == 0)
+		return EXIT_OK;
+	return code == RAG_CTL_E_USAGE ? EXIT_USAGE : EXIT_REFUSED;
+}
+
+/* Write s[0..n) as a JSON string (log_text.h: escapes, valid UTF-8). */
 static void json_str(const char *s, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	text_json(stdout, s, n);
+}
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+/* See rag-ctl.h. */
+void print_json_str(const char *s)
+{
+	json_str(s, strlen(s));
 }
 
 /* See rag-ctl.h. */

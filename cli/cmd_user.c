@@ -1,9 +1,11 @@
 /*
- * cmd_user.c — `rag-ctl user add|del|passwd|lock|unlock|list` (INTERFACES.md).
- * Secrets only via --password-stdin: read from standard input (one line;
- * echo off when it is a terminal), sent hex-encoded on the request's second
- * line (ctl_proto.h RAG_CTL_SECRET_MARK), wiped afterwards.  The request
- * format is described in daemon/ctl_users.c.
+ * cmd_user.c — `rag-ctl user add|del|passwd|psk|lock|unlock|list`
+ * (INTERFACES.md; `user psk` and `user add --psk-stdin` are additions).
+ * Secrets only via --password-stdin / --psk-stdin: read from standard input
+ * (one line; echo off when it is a terminal), sent hex-encoded on the
+ * request's second line (ctl_proto.h RAG_CTL_SECRET_MARK), wiped
+ * afterwards.  ragd refuses PSKs shorter than 20 bytes.  The request format
+ * is described in daemon/ctl_users.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +18,17 @@
 #include "rag-ctl.h"
 
 #define USER_USAGE \
-	"user add NAME [--password-stdin] [--group G]... [--cert-subject DN] | " \
-	"user del NAME | user passwd NAME --password-stdin | user lock NAME | " \
+	"user add NAME [--password-stdin | --psk-stdin] [--group G]... [--cert-subject DN] | " \
+	"user del NAME | user passwd NAME --password-stdin | " \
+	"user psk NAME (--psk-stdin | --remove) | user lock NAME | " \
 	"user unlock NAME | user list [--json]"
 
-enum { O_PWSTDIN, O_GROUP, O_SUBJECT, O_JSON, O_N };
+enum { O_PWSTDIN, O_PSKSTDIN, O_REMOVE, O_GROUP, O_SUBJECT, O_JSON, O_N };
 
-/* Read one line (the password) from stdin into buf (cap bytes, not
- * terminated); returns its length without the line end, or -1 (reported). */
-static long read_password(char *buf, size_t cap)
+/* Read one line (the password or PSK, named by what) from stdin into buf
+ * (cap bytes, not terminated); returns its length without the line end, or
+ * -1 (reported). */
+static long read_secret(char *buf, size_t cap, const char *what)
 {
 	struct termios old, quiet;
 	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
@@ -32,7 +36,7 @@ static long read_password(char *buf, size_t cap)
 	int ch;
 
 	if (tty) {
-		fprintf(stderr, "Password: ");
+		fprintf(stderr, "%s: ", strcmp(what, "password") ? what : "Password");
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
@@ -49,13 +53,13 @@ static long read_password(char *buf, size_t cap)
 		fprintf(stderr, "\n");
 	}
 	if (n > cap) {
-		fprintf(stderr, "rag-ctl: password longer than %zu bytes\n", cap);
+		fprintf(stderr, "rag-ctl: %s longer than %zu bytes\n", what, cap);
 		return -1;
 	}
 	if (n && buf[n - 1] == '\r')
 		n--;
 	if (n == 0) {
-		fprintf(stderr, "rag-ctl: empty password on standard input\n");
+		fprintf(stderr, "rag-ctl: empty %s on standard input\n", what);
 		return -1;
 	}
 	return (long)n;
@@ -74,23 +78,6 @@ static void put_hex(char *out, size_t *off, const void *s, size_t n)
 	out[*off] = '\0';
 }
 
-/* Write s as a JSON string. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* Print the daemon's tab-separated list (see ctl_users.c) as a table or JSON. */
 static void print_list(char *body, bool json)
 {
@@ -103,8 +90,8 @@ static void print_list(char *body, bool json)
 	if (json)
 		putchar('[');
 	else
-		printf("%-20s %-10s %-8s %-20s %-6s %s\n", "NAME", "STATE", "PASSWORD",
-		       "GROUPS", "FAILED", "CERT-SUBJECT");
+		printf("%-20s %-10s %-8s %-20s %-6s %-4s %s\n", "NAME", "STATE", "PASSWORD",
+		       "GROUPS", "FAILED", "PSK", "CERT-SUBJECT");
 	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[10], *fs = NULL;
 		size_t n = 0;
@@ -114,8 +101,8 @@ static void print_list(char *body, bool json)
 		if (n != 10)
 			continue;
 		if (!json) {
-			printf("%-20s %-10s %-8s %-20s %-6s %s\n", f[0], f[1], f[2], f[4], f[6],
-			       f[5]);
+			printf("%-20s %-10s %-8s %-20s %-6s %-4s %s\n", f[0], f[1], f[2], f[4],
+			       f[6], f[3], f[5]);
 			continue;
 		}
 		printf("%s{", first ? "" : ",");
@@ -123,7 +110,7 @@ static void print_list(char *body, bool json)
 		for (size_t k = 0; k < 10; k++) {
 			if (k)
 				putchar(',');
-			json_str(keys[k]);
+			print_json_str(keys[k]);
 			putchar(':');
 			if (k == 2 || k == 3)
 				printf("%s", !strcmp(f[k], "yes") ? "true" : "false");
@@ -139,14 +126,14 @@ static void print_list(char *body, bool json)
 					     g = strtok_r(NULL, ",", &gs)) {
 						if (!gfirst)
 							putchar(',');
-						json_str(g);
+						print_json_str(g);
 						gfirst = false;
 					}
 				putchar(']');
 			} else if (!strcmp(f[k], "-"))
 				printf("null");
 			else
-				json_str(f[k]);
+				print_json_str(f[k]);
 		}
 		putchar('}');
 	}
@@ -180,6 +167,8 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct opt_spec spec[O_N] = {
 		[O_PWSTDIN] = { "password-stdin", false, false },
+		[O_PSKSTDIN] = { "psk-stdin", false, false },
+		[O_REMOVE] = { "remove", false, false },
 		[O_GROUP] = { "group", true, true },
 		[O_SUBJECT] = { "cert-subject", true, false },
 		[O_JSON] = { "json", false, false },
@@ -198,13 +187,14 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 	if (parse_opts("user", argc - 1, argv + 1, spec, O_N, v, pos, 2, &npos) < 0)
 		return usage_error("user", USER_USAGE, "bad arguments");
 	if (!strcmp(sub, "list")) {
-		if (npos || v[O_PWSTDIN].count || v[O_GROUP].count || v[O_SUBJECT].count)
+		if (npos || v[O_PWSTDIN].count || v[O_PSKSTDIN].count || v[O_REMOVE].count ||
+		    v[O_GROUP].count || v[O_SUBJECT].count)
 			return usage_error("user list", USER_USAGE, "takes only --json");
 		snprintf(req, sizeof(req), "user list");
 		return call(ctx, "user list", req, v[O_JSON].count || ctx->json, true);
 	}
 	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "passwd") &&
-	    strcmp(sub, "lock") && strcmp(sub, "unlock"))
+	    strcmp(sub, "psk") && strcmp(sub, "lock") && strcmp(sub, "unlock"))
 		return usage_error("user", USER_USAGE, "unknown subcommand '%s'", sub);
 	if (npos != 1)
 		return usage_error("user", USER_USAGE, "'user %s' takes one NAME", sub);
@@ -241,8 +231,19 @@ int user_main(struct ctl_ctx *ctx, int argc, char **argv)
 		return usage_error("user passwd", USER_USAGE, "needs --password-stdin");
 	if (v[O_PWSTDIN].count && strcmp(sub, "add") && strcmp(sub, "passwd"))
 		return usage_error("user", USER_USAGE, "--password-stdin is for add/passwd");
-	if (v[O_PWSTDIN].count) {
-		pwlen = read_password(pw, sizeof(pw));
+	if (v[O_PSKSTDIN].count && strcmp(sub, "add") && strcmp(sub, "psk"))
+		return usage_error("user", USER_USAGE, "--psk-stdin is for add/psk");
+	if (v[O_REMOVE].count && strcmp(sub, "psk"))
+		return usage_error("user", USER_USAGE, "--remove is for 'user psk'");
+	if (v[O_PWSTDIN].count && v[O_PSKSTDIN].count)
+		return usage_error("user add", USER_USAGE, "one secret per command: add the "
+				   "user with --password-stdin, then 'user psk NAME --psk-stdin'");
+	if (!strcmp(sub, "psk") && v[O_PSKSTDIN].count == v[O_REMOVE].count)
+		return usage_error("user psk", USER_USAGE, "needs --psk-stdin or --remove");
+	if (!strcmp(sub, "add") && v[O_PSKSTDIN].count)
+		off += (size_t)snprintf(req + off, sizeof(req) - off, " psk");
+	if (v[O_PWSTDIN].count || v[O_PSKSTDIN].count) {
+		pwlen = read_secret(pw, sizeof(pw), v[O_PSKSTDIN].count ? "PSK" : "password");
 		if (pwlen < 0) {
 			explicit_bzero(pw, sizeof(pw));
 			return EXIT_REFUSED;

@@ -3,13 +3,17 @@
  * table (wireguard-tools style: one entry per command family, one file per
  * family).  Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon unreachable.
  *
- *   rag-ctl [--socket PATH] [--json] COMMAND [ARGS...]
- * The socket defaults to $RAG_CTL_SOCKET, else /run/rag/ragd.sock.
+ *   rag-ctl [-c FILE] [--socket PATH] [--json] COMMAND [ARGS...]
+ * The socket defaults to $RAG_CTL_SOCKET, else /run/rag/ragd.sock.  The
+ * configuration (read by the log commands: state-dir, timezone, [logs]) is
+ * -c/--config, $RAG_CONF, else /etc/rag/ragd.conf or ragd's embedded
+ * defaults when that does not exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "config.h"
 #include "rag-ctl.h"
 
@@ -21,7 +25,7 @@ static const struct {
 	{ "status", status_main, "daemon, version, SA counts, clock sync state" },
 	{ "reload", reload_main, "re-read configuration and certificates" },
 	{ "sa", sa_main, "list | kill IKE SAs" },
-	{ "user", user_main, "add | del | passwd | lock | unlock | list users" },
+	{ "user", user_main, "add | del | passwd | psk | lock | unlock | list users" },
 	{ "group", group_main, "user groups and their members" },
 	{ "hostgroup", hostgroup_main, "destination address groups" },
 	{ "servicegroup", servicegroup_main, "service (protocol/port) groups" },
@@ -32,32 +36,42 @@ static const struct {
 /* Print the overview to f. */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: rag-ctl [--socket PATH] [--json] COMMAND [ARGS...]\n\n"
+	fprintf(f, "usage: rag-ctl [-c FILE] [--socket PATH] [--json] COMMAND [ARGS...]\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nListings take --json.  Secrets are read only from standard input "
 		"(--password-stdin).\nThe control socket is --socket, $RAG_CTL_SOCKET or %s.\n"
+		"The configuration (log commands) is -c/--config, $RAG_CONF or %s.\n"
 		"Exit status: 0 ok, 1 refused, 2 usage, 3 ragd unreachable.\n",
-		RAG_CTL_DEFAULT_SOCKET);
+		RAG_CTL_DEFAULT_SOCKET, RAG_DEFAULT_CONFIG);
 }
 
 /* Global options, then dispatch to the command family; returns the exit
  * status (0 ok, 1 refused, 2 usage, 3 unreachable). */
 int main(int argc, char **argv)
 {
-	struct ctl_ctx ctx = { .socket = getenv("RAG_CTL_SOCKET") };
+	struct ctl_ctx ctx = { .socket = getenv("RAG_CTL_SOCKET"), .config = getenv("RAG_CONF") };
 	int i = 1;
 
-	if (!ctx.socket || !ctx.socket[0])
+	ctx.socket_set = ctx.socket && ctx.socket[0];
+	if (!ctx.socket_set)
 		ctx.socket = RAG_CTL_DEFAULT_SOCKET;
+	if (ctx.config && !ctx.config[0])
+		ctx.config = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--socket") && i + 1 < argc) {
 			ctx.socket = argv[++i];
+			ctx.socket_set = true;
 		} else if (!strncmp(a, "--socket=", 9)) {
 			ctx.socket = a + 9;
+			ctx.socket_set = true;
+		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
+			ctx.config = argv[++i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			ctx.config = a + 9;
 		} else if (!strcmp(a, "--json")) {
 			ctx.json = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -20,6 +20,8 @@ enum {
 
 struct ctl_ctx {
 	const char *socket;	/* --socket, $RAG_CTL_SOCKET or the default */
+	bool socket_set;	/* --socket or $RAG_CTL_SOCKET given */
+	const char *config;	/* -c/--config, $RAG_CONF, else NULL (the default) */
 	bool json;		/* --json given before the command */
 };
 
@@ -57,10 +59,6 @@ int not_implemented(const char *what);
 
 /* validators: true when s is acceptable */
 bool valid_name(const char *s);			/* user/group names */
-bool valid_addr_or_cidr(const char *s);
-bool valid_service(const char *s);		/* tcp/443 udp/53 tcp/8000-8080 icmp any */
-bool valid_time(const char *s);			/* ISO 8601 or -2h / -7d */
-bool valid_date(const char *s);			/* YYYY-MM-DD */
 bool valid_dn(const char *s);
 bool valid_uint(const char *s, unsigned long min, unsigned long max);
 bool valid_sa_id(const char *s);
@@ -73,6 +71,16 @@ bool valid_sa_id(const char *s);
  * malloc'ed, or -1 when the daemon is unreachable (reason printed).
  */
 int ctl_call(const struct ctl_ctx *ctx, const char *request, char **msg, char **body);
+
+/*
+ * ctl_call() for a command: on refusal prints "rag-ctl: <what>: <message>";
+ * on success *body (when body is not NULL; caller frees) is the response
+ * body.  Returns the exit status (0, 1 refused, 2 usage, 3 unreachable).
+ */
+int ctl_request(const struct ctl_ctx *ctx, const char *what, const char *request, char **body);
+
+/* Print s as a JSON string (escaped). */
+void print_json_str(const char *s);
 
 /* Print a "key: value" body as a JSON object. */
 void print_kv_json(const char *body);

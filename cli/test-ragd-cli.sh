@@ -77,7 +77,7 @@ export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
 export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 NOTIFY_SOCKET=$notify WATCHDOG_USEC=400000 "$ragd" -f -c "$tmp/ragd.conf" 2>"$tmp/ragd.log" &
 pid=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 [ -S "$sock" ] && ok "control socket created" || bad "no control socket"
 sleep 0.5
 
@@ -110,8 +110,11 @@ cp "$tmp/ragd.conf.good" "$tmp/ragd.conf"
 "$ctl" --socket "$sock" status >/dev/null 2>&1; expect_rc 0 $? "still serving after a failed reload"
 
 # exit codes
-"$ctl" --socket "$sock" group add staff >"$tmp/out" 2>&1; expect_rc 1 $? "group add (not implemented)"
-contains "$tmp/out" "rag-ctl: 'group add' is not implemented yet" "not-implemented message"
+"$ctl" --socket "$sock" group add staff >"$tmp/out" 2>&1; expect_rc 0 $? "group add (access policy, issue 4)"
+"$ctl" --socket "$sock" group add staff >"$tmp/out" 2>&1; expect_rc 1 $? "group add of an existing name"
+contains "$tmp/out" "staff" "the refusal names the group"
+"$ctl" --socket "$sock" group list >"$tmp/out" 2>&1; expect_rc 0 $? "group list"
+contains "$tmp/out" "staff" "group list shows the new group"
 "$ctl" --socket "$sock" sa list --json >"$tmp/out" 2>&1; expect_rc 0 $? "sa list --json (runtime, issue 3)"
 contains "$tmp/out" "[]" "sa list --json with no SAs is an empty array"
 "$ctl" --socket "$sock" user add >/dev/null 2>&1; expect_rc 2 $? "user add without NAME"
@@ -119,7 +122,11 @@ contains "$tmp/out" "[]" "sa list --json with no SAs is an empty array"
 contains "$tmp/out" "password-stdin" "points to --password-stdin"
 "$ctl" --socket "$sock" rule add --user-group a --host-group b --service-group c --action allow >/dev/null 2>&1
 expect_rc 2 $? "rule add --action allow"
-"$ctl" --socket "$sock" log search --type auth --since -7d --limit 10 >/dev/null 2>&1; expect_rc 1 $? "log search (not implemented)"
+"$ctl" --socket "$sock" -c "$tmp/ragd.conf" log search --type auth --since -7d --limit 10 --json >"$tmp/out" 2>&1
+expect_rc 0 $? "log search in ragd's logs.db (issue 5)"
+contains "$tmp/out" "[" "log search --json prints an array"
+"$ctl" --socket "$sock" -c "$tmp/ragd.conf" log search --type auth --since -400d >"$tmp/out" 2>&1
+expect_rc 1 $? "log search beyond retention is refused"
 "$ctl" --socket "$sock" frobnicate >/dev/null 2>&1; expect_rc 2 $? "unknown command"
 "$ctl" --socket "$tmp/nothing.sock" status >/dev/null 2>&1; expect_rc 3 $? "daemon unreachable"
 
@@ -145,7 +152,7 @@ pid=
 sum1=$(cat "$tmp/state/ca.crt" "$tmp/state/server.crt" | sha256sum)
 "$ragd" -c "$tmp/ragd.conf" 2>"$tmp/ragd2.log" &
 pid=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 sum2=$(cat "$tmp/state/ca.crt" "$tmp/state/server.crt" | sha256sum)
 [ "$sum1" = "$sum2" ] && ok "second start reuses the certificates" || bad "certificates regenerated"
 if grep -q "generated a new" "$tmp/ragd2.log"; then bad "second start generated again"; else ok "no generation on second start"; fi

@@ -1,8 +1,8 @@
 #!/bin/sh
 # test-users-cli.sh RAGD RAG_CTL — `rag-ctl user ...` end to end against a
 # real ragd on a temporary state dir (issue 3 point 4; INTERFACES.md
-# rag-ctl): add/del/passwd/lock/unlock/list [--json], exit codes 0/1/2,
-# passwords only from stdin (never argv, never in the log or in rag.db),
+# rag-ctl): add/del/passwd/psk/lock/unlock/list [--json], exit codes 0/1/2,
+# passwords and PSKs (>= 20 bytes) only from stdin (never argv, never in the log or in rag.db),
 # secrets.key 0600 and refused when group-readable, databases 0600,
 # users persist across a restart.  Runs unprivileged.
 set -u
@@ -39,10 +39,14 @@ timezone = UTC
 split-tunnel = no    # the IKE service needs something to route
 EOT
 sock=$tmp/run/ragd.sock
+# IKE on unprivileged high ports (net.h: RAG_IKE_PORT / RAG_NATT_PORT), so
+# another ragd on this host (parallel tests) does not make this one fail
+export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
+export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
 start() {
 	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
 	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
 }
 stop() {
@@ -95,15 +99,49 @@ cmp -s "$tmp/json" "$tmp/json2" && ok "same JSON" || bad "global --json differs"
 c user unlock bob >/dev/null 2>&1; expect_rc 0 $? "user unlock bob"
 c user list | grep -E '^bob +active' >/dev/null && ok "bob active again" || bad "bob not unlocked"
 c user del bob >/dev/null 2>&1; expect_rc 0 $? "user del bob"
+
+# PSKs (`user psk`, `user add --psk-stdin`): from stdin only, >= 20 bytes
+psk='NM-psk-with-at-least-20-characters'
+printf 'only-19-characters!\n' | c user psk alice --psk-stdin >"$tmp/out" 2>&1
+expect_rc 1 $? "a 19-byte PSK is refused"
+contains "$tmp/out" "at least 20" "says how long a PSK must be"
+printf '%s\n' "$psk" | c user psk alice --psk-stdin >"$tmp/out" 2>&1; expect_rc 0 $? "user psk alice"
+c user psk alice >"$tmp/out" 2>&1; expect_rc 2 $? "user psk without --psk-stdin/--remove"
+c user psk alice --psk "$psk" >"$tmp/out" 2>&1; expect_rc 2 $? "PSK on argv refused"
+c user passwd alice --psk-stdin </dev/null >"$tmp/out" 2>&1; expect_rc 2 $? "--psk-stdin is not for passwd"
+printf 'x\n' | c user add dora --password-stdin --psk-stdin >"$tmp/out" 2>&1
+expect_rc 2 $? "one secret per command"
+printf '%s\n' "$psk" | c user add nm --psk-stdin >"$tmp/out" 2>&1; expect_rc 0 $? "user add nm --psk-stdin"
+printf 'short-psk\n' | c user add nm2 --psk-stdin >"$tmp/out" 2>&1; expect_rc 1 $? "user add with a short PSK"
+contains "$tmp/out" "PSK too short" "says why"
+c user list --json >"$tmp/json" 2>&1
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/json" <<'PY' && ok "PSKs listed: alice and nm have one, no nm2" || bad "JSON: $(cat "$tmp/json")"
+import json, sys
+v = {u["name"]: u for u in json.load(open(sys.argv[1]))}
+assert v["alice"]["psk"] is True and v["alice"]["password"] is True, v
+assert v["nm"]["psk"] is True and v["nm"]["password"] is False, v
+assert "nm2" not in v, v
+PY
+fi
+c user list >"$tmp/list" 2>&1
+grep -E '^nm +active +no +- +0 +yes' "$tmp/list" >/dev/null && ok "table: nm has a PSK, no password" ||
+	bad "nm row: $(cat "$tmp/list")"
+c user psk alice --remove >"$tmp/out" 2>&1; expect_rc 0 $? "user psk alice --remove"
+c user list --json | grep -q '"name":"alice"[^}]*"psk":false' && ok "alice's PSK removed" ||
+	bad "alice still has a PSK"
+c user del nm >/dev/null 2>&1; expect_rc 0 $? "user del nm"
 c user del bob >"$tmp/out" 2>&1; expect_rc 1 $? "user del of a deleted user"
 c user lock nobody >/dev/null 2>&1; expect_rc 1 $? "user lock of an unknown user"
 
 # nothing secret in the log or in the databases
 lacks "$tmp/ragd.log" "$pw" "password not in ragd's log"
 lacks "$tmp/ragd.log" "n3w-p@ss" "new password not in ragd's log"
+lacks "$tmp/ragd.log" "$psk" "PSK not in ragd's log"
 for f in rag.db rag.db-wal; do
 	[ -f "$tmp/state/$f" ] || continue
 	if grep -qaF -- "n3w-p@ss" "$tmp/state/$f"; then bad "password in $f"; else ok "password not in $f"; fi
+	if grep -qaF -- "$psk" "$tmp/state/$f"; then bad "PSK in $f"; else ok "PSK not in $f"; fi
 done
 stop
 

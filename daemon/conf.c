@@ -1142,6 +1142,24 @@ int rag_config_load(struct rag_config *c, const char *path, struct rag_conf_erro
 	return r;
 }
 
+/* See conf.h. */
+int rag_config_load_or_defaults(struct rag_config *c, const char *path, bool explicit_path,
+				bool *from_file, struct rag_conf_errors *errs)
+{
+	int r = rag_config_load(c, path, errs);
+
+	*from_file = r != -ENOENT;
+	if (r != -ENOENT)
+		return r;
+	if (explicit_path) {
+		rag_conf_error(errs, "%s: %s", path, strerror(ENOENT));
+		return r;
+	}
+	/* no file at all: embedded defaults (finalized like a file) */
+	rag_config_init(c);
+	return rag_config_parse(c, (const uint8_t *)"", 0, "(embedded defaults)", errs);
+}
+
 /* Host FQDN via getaddrinfo(AI_CANONNAME), else the plain host name. */
 int rag_default_id(char *out, size_t outlen)
 {

@@ -138,6 +138,15 @@ int rag_config_load(struct rag_config *c, const char *path,
 		    struct rag_conf_errors *errs);
 
 /*
+ * How ragd and rag-ctl find their configuration: load path, or, when it
+ * does not exist and explicit_path is false, the embedded defaults
+ * (finalized like a file).  *from_file tells which.  0 or a negative errno
+ * with every problem in errs.
+ */
+int rag_config_load_or_defaults(struct rag_config *c, const char *path, bool explicit_path,
+				bool *from_file, struct rag_conf_errors *errs);
+
+/*
  * Apply defaults that are not known until run time: when id is empty, set it
  * to the host's FQDN (getaddrinfo AI_CANONNAME on gethostname(), falling back
  * to the host name).  Returns 0 or a negative errno.

@@ -1,5 +1,5 @@
 /*
- * connlog.c — connection and auth log rows through the logs.db writer thread
+ * connlog.c — connection, auth and acl log rows through the logs.db writer thread
  * (see connlog.h).  Producers copy the row into a heap job; the writer
  * thread inserts batches in one transaction with statements it prepared
  * once.
@@ -20,13 +20,17 @@
 struct connlog {
 	struct store_writer *writer;
 	sqlite3_stmt *ins_conn, *ins_auth;	/* writer thread only */
+	sqlite3_stmt *ins_acl;
 };
 
+enum { JOB_CONN, JOB_AUTH, JOB_ACL };
+
 struct conn_job {
-	int kind;			/* 0 connection, 1 auth */
+	int kind;			/* JOB_* */
 	union {
 		struct connlog_conn conn;
 		struct connlog_auth auth;
+		struct connlog_acl acl;
 	} u;
 };
 
@@ -211,13 +215,51 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Writer thread: insert one acl row. */
+static int insert_acl(sqlite3 *db, struct connlog *l, const struct connlog_acl *a)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (!l->ins_acl && sqlite3_prepare_v3(db,
+		"INSERT INTO acl (time_ms, user, sa_id, vip, dst_addr, proto, src_port, "
+		"dst_port, verdict, rule_id, suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9, ?10, ?11)", -1, SQLITE_PREPARE_PERSISTENT, &l->ins_acl, NULL) != SQLITE_OK)
+		return -EIO;
+	st = l->ins_acl;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, a->time_ms);
+	bind_str(st, 2, a->user, sizeof(a->user), false);
+	if (a->sa_id)
+		sqlite3_bind_int64(st, 3, clamp64(a->sa_id));
+	bind_str(st, 4, a->vip, sizeof(a->vip), false);
+	bind_str(st, 5, a->dst, sizeof(a->dst), false);
+	bind_str(st, 6, a->proto, sizeof(a->proto), false);
+	if (a->src_port >= 0 && a->src_port <= 65535)
+		sqlite3_bind_int(st, 7, a->src_port);
+	if (a->dst_port >= 0 && a->dst_port <= 65535)
+		sqlite3_bind_int(st, 8, a->dst_port);
+	sqlite3_bind_text(st, 9, a->permit ? "permit" : "deny", -1, SQLITE_STATIC);
+	if (a->rule_id)
+		sqlite3_bind_int64(st, 10, a->rule_id);
+	sqlite3_bind_int64(st, 11, clamp64(a->suppressed));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* store_job_fn: one row. */
 static int run_job(sqlite3 *db, void *owner, void *job)
 {
 	struct conn_job *j = job;
 
-	return j->kind == 0 ? insert_conn(db, owner, &j->u.conn) :
-	       insert_auth(db, owner, &j->u.auth);
+	switch (j->kind) {
+	case JOB_CONN: return insert_conn(db, owner, &j->u.conn);
+	case JOB_AUTH: return insert_auth(db, owner, &j->u.auth);
+	case JOB_ACL: return insert_acl(db, owner, &j->u.acl);
+	}
+	return -EINVAL;
 }
 
 /* See connlog.h. */
@@ -261,7 +303,14 @@ static int submit(struct connlog *l, int kind, const void *row)
 	if (!j)
 		return -ENOMEM;
 	j->kind = kind;
-	if (kind == 0) {
+	if (kind == JOB_ACL) {
+		j->u.acl = *(const struct connlog_acl *)row;
+		if (!j->u.acl.time_ms)
+			j->u.acl.time_ms = now_ms();
+		j->u.acl.user[CONNLOG_STR - 1] = '\0';
+		j->u.acl.vip[CONNLOG_ADDR - 1] = j->u.acl.dst[CONNLOG_ADDR - 1] = '\0';
+		j->u.acl.proto[sizeof(j->u.acl.proto) - 1] = '\0';
+	} else if (kind == JOB_CONN) {
 		j->u.conn = *(const struct connlog_conn *)row;
 		if (!j->u.conn.time_ms)
 			j->u.conn.time_ms = now_ms();
@@ -291,7 +340,7 @@ int connlog_connection(struct connlog *l, const struct connlog_conn *row)
 {
 	if (!connlog_event_name(row->event))
 		return -EINVAL;
-	return submit(l, 0, row);
+	return submit(l, JOB_CONN, row);
 }
 
 /* See connlog.h. */
@@ -299,7 +348,13 @@ int connlog_auth(struct connlog *l, const struct connlog_auth *row)
 {
 	if (!connlog_result_name(row->result))
 		return -EINVAL;
-	return submit(l, 1, row);
+	return submit(l, JOB_AUTH, row);
+}
+
+/* See connlog.h. */
+int connlog_acl(struct connlog *l, const struct connlog_acl *row)
+{
+	return submit(l, JOB_ACL, row);
 }
 
 /* See connlog.h. */
@@ -327,5 +382,6 @@ void connlog_close(struct connlog *l)
 	store_writer_stop(l->writer);	/* drains the queue, close_v2 */
 	sqlite3_finalize(l->ins_conn);
 	sqlite3_finalize(l->ins_auth);
+	sqlite3_finalize(l->ins_acl);
 	free(l);
 }

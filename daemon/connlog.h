@@ -1,6 +1,6 @@
 /*
- * connlog.h — the connection log and the auth log (INTERFACES.md "The three
- * logs"), written to <state-dir>/logs.db by a writer thread (store.h) that
+ * connlog.h — the connection log, the auth log and the access-control log
+ * (INTERFACES.md "The three logs"), written to <state-dir>/logs.db by a writer thread (store.h) that
  * batches rows into transactions, so the event loop only copies a record
  * into a queue.  connlog_close() (SIGTERM) flushes every queued row.
  *
@@ -73,6 +73,21 @@ struct connlog_auth {
 	char cert_sha256[96];		/* hex */
 };
 
+/* One access-control-log row (schema/logs/003_acl.sql): a new permitted
+ * flow or a denied packet from a virtual IP, read from NFLOG (issue 4). */
+struct connlog_acl {
+	int64_t time_ms;		/* 0 = now */
+	bool permit;			/* else deny */
+	uint32_t rule_id;		/* 0 = the default deny (no rule matched) */
+	uint64_t sa_id;			/* 0 = unknown */
+	char user[CONNLOG_STR];		/* "" = no user holds the virtual IP */
+	char vip[CONNLOG_ADDR];		/* source (virtual) address */
+	char dst[CONNLOG_ADDR];		/* destination address, "" = summary row */
+	char proto[16];			/* "tcp", "udp", "icmp", "icmpv6", a number */
+	int32_t src_port, dst_port;	/* -1 = none (protocols without ports) */
+	uint64_t suppressed;		/* denials before this row not recorded */
+};
+
 /*
  * Open <state_dir>/logs.db (created 0600, migrated) and start the writer.
  * Returns 0 or a negative errno with err filled.
@@ -83,6 +98,7 @@ int connlog_open(struct connlog **out, const char *state_dir, char *err, size_t 
  * counted), -EINVAL (bad event/result), -ENOMEM. */
 int connlog_connection(struct connlog *l, const struct connlog_conn *row);
 int connlog_auth(struct connlog *l, const struct connlog_auth *row);
+int connlog_acl(struct connlog *l, const struct connlog_acl *row);
 
 /* Block until every row queued before the call is committed. */
 void connlog_flush(struct connlog *l);

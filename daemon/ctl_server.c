@@ -22,6 +22,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "logsign.h"
+#include "policy_db.h"
 #include "responder.h"
 
 #define TAG_CLIENT_BASE ((unsigned int)RAGD_TAG_CLIENT)
@@ -285,6 +287,7 @@ static void cmd_status(struct ragd *d, struct ctl_client *c, char *args, struct 
 		 "unknown");
 	resp_add(r, "ca-fingerprint: %s\n", d->pki.ca_fpr[0] ? d->pki.ca_fpr : "none");
 	resp_add(r, "certificate-fingerprint: %s\n", d->pki.cert_fpr);
+	resp_add(r, "log-signing-key: %s\n", d->logsign ? logsign_public(d->logsign) : "none");
 	resp_add(r, "config: %s\n", d->config_from_file ?
 		 rag_quote_str(q, sizeof(q), d->config_path) : "embedded defaults");
 	resp_add(r, "state-dir: %s\n", d->cfg->state_dir);
@@ -321,10 +324,44 @@ static void emit_resp(void *arg, const char *text)
 	resp_add(arg, "%s", text);
 }
 
-/* "user ...": users in rag.db (ctl_users.c). */
+/* "user ...": users in rag.db (ctl_users.c); an added or deleted user
+ * changes the policy's users (ctl_policy.c). */
 static void cmd_user(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
 {
+	bool adds_or_dels = !strncmp(args, "add ", 4) || !strncmp(args, "del ", 4);
+	size_t before = r->len;
+
 	ctl_users_cmd(d, c, args, emit_resp, r);
+	if (adds_or_dels && !r->oom && r->len >= before + 3 && !memcmp(r->buf + before, "OK\n", 3))
+		ctl_policy_users_changed(d);
+}
+
+/* "group ...", "hostgroup ...", "servicegroup ...", "rule ...": the access
+ * policy (ctl_policy.c). */
+static void cmd_group(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_policy_group_cmd(d, c, POL_FAM_USER, args, emit_resp, r);
+}
+
+static void cmd_hostgroup(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_policy_group_cmd(d, c, POL_FAM_HOST, args, emit_resp, r);
+}
+
+static void cmd_servicegroup(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_policy_group_cmd(d, c, POL_FAM_SERVICE, args, emit_resp, r);
+}
+
+static void cmd_rule(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_policy_rule_cmd(d, c, args, emit_resp, r);
+}
+
+/* "log sign HEX" (ctl_log.c). */
+static void cmd_log(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
+{
+	ctl_log_cmd(d, c, args, emit_resp, r);
 }
 
 /* "sa list [json] [user NAME]" | "sa kill user NAME" | "sa kill id ID"
@@ -391,6 +428,11 @@ static const struct {
 	{ "reload", cmd_reload, true },
 	{ "user", cmd_user, true },
 	{ "sa", cmd_sa, true },
+	{ "log", cmd_log, true },
+	{ "group", cmd_group, true },
+	{ "hostgroup", cmd_hostgroup, true },
+	{ "servicegroup", cmd_servicegroup, true },
+	{ "rule", cmd_rule, true },
 };
 
 /* Parse and run the request line of c, leaving the response in c->out. */

@@ -3,12 +3,15 @@
  * command (registered in ctl_server.c's table).
  *
  * Requests (built by rag-ctl's cmd_user.c; tokens separated by one space):
- *   user add NAME [group=G]... [subject=HEX] [--secret-follows]
+ *   user add NAME [group=G]... [subject=HEX] [psk] [--secret-follows]
  *   user del NAME | user lock NAME | user unlock NAME
  *   user passwd NAME --secret-follows
+ *   user psk NAME [--secret-follows]      (without a secret: remove the PSK)
  *   user list
- * The DN travels hex-encoded (it has spaces); the password is the hex second
- * line (ctl_proto.h RAG_CTL_SECRET_MARK), decoded into guarded memory.
+ * The DN travels hex-encoded (it has spaces); the secret is the hex second
+ * line (ctl_proto.h RAG_CTL_SECRET_MARK), decoded into guarded memory: the
+ * password, or with `user add ... psk` / `user psk` the pre-shared key
+ * (at least USERS_PSK_MIN bytes).
  * `user list` answers one line per user, tab-separated:
  *   name state password psk groups cert-subject failed locked-until created updated
  * (times as UTC ISO 8601, "-" for none; no field can hold a tab).
@@ -24,6 +27,7 @@
 #include "connlog.h"
 #include "daemon.h"
 #include "log.h"
+#include "logsign.h"
 #include "secrets.h"
 #include "users.h"
 
@@ -54,6 +58,15 @@ int ragd_stores_open(struct ragd *d)
 		log_notice("created a new secrets key %s/%s (back it up with rag.db: the "
 			   "stored passwords cannot be used without it)", d->cfg->state_dir,
 			   SECRETS_KEY_FILE);
+	r = logsign_open(&d->logsign, d->cfg->state_dir, &created, err, sizeof(err));
+	if (r < 0) {
+		log_err("log-signing key: %s", err);
+		goto fail;
+	}
+	if (created)
+		log_notice("created a new log-signing key %s/%s; its public key is %s/%s",
+			   d->cfg->state_dir, LOGSIGN_KEY_FILE, d->cfg->state_dir,
+			   LOGSIGN_PUB_FILE);
 	r = users_open(&d->users, d->cfg->state_dir, d->secrets, err, sizeof(err));
 	if (r < 0) {
 		log_err("users: %s", err);
@@ -96,6 +109,8 @@ void ragd_stores_close(struct ragd *d)
 	}
 	users_close(d->users);
 	d->users = NULL;
+	logsign_close(d->logsign);
+	d->logsign = NULL;
 	if (d->secrets) {
 		secrets_free(d->secrets);
 		free(d->secrets);
@@ -159,14 +174,7 @@ static void refuse(struct out *o, const char *msg)
 /* UTC ISO 8601 of t, "-" for 0. */
 static void iso(char *out, size_t n, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!t || !gmtime_r(&tt, &tm)) {
-		snprintf(out, n, "-");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rag_format_utc(out, n, (long long)t);
 }
 
 /* users_list() callback: one tab-separated line. */
@@ -196,7 +204,7 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	char err[512], q[RAG_QUOTE_MAX];
 	struct ike_key pw = { 0 };
 	size_t nt = 0, ng = 0;
-	bool has_subject = false;
+	bool has_subject = false, is_psk = false;
 	int64_t now = (int64_t)time(NULL);
 	int r = 0;
 
@@ -231,7 +239,9 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	}
 	/* options of add (the parser checks they only come with add) */
 	for (size_t i = 2; i < nt; i++) {
-		if (!strncmp(tok[i], "group=", 6) && ng < USERS_GROUPS_MAX) {
+		if (!strcmp(tok[i], "psk") && !is_psk) {
+			is_psk = true;
+		} else if (!strncmp(tok[i], "group=", 6) && ng < USERS_GROUPS_MAX) {
 			groups[ng++] = tok[i] + 6;
 		} else if (!strncmp(tok[i], "subject=", 8) && !has_subject) {
 			ssize_t n = unhex(tok[i] + 8, strlen(tok[i] + 8), (uint8_t *)subject,
@@ -249,20 +259,25 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 			return;
 		}
 	}
-	if ((ng || has_subject) && strcmp(tok[0], "add")) {
-		outf(&o, "ERR %d --group/--cert-subject are for user add\n", RAG_CTL_E_USAGE);
+	if ((ng || has_subject || is_psk) && strcmp(tok[0], "add")) {
+		outf(&o, "ERR %d --group/--cert-subject/--psk-stdin are for user add\n",
+		     RAG_CTL_E_USAGE);
+		return;
+	}
+	if (is_psk && !c->secret) {
+		outf(&o, "ERR %d user add psk: the PSK line is missing\n", RAG_CTL_E_USAGE);
 		return;
 	}
 	if (c->secret) {
 		ssize_t n;
 
-		if (strcmp(tok[0], "add") && strcmp(tok[0], "passwd")) {
+		if (strcmp(tok[0], "add") && strcmp(tok[0], "passwd") && strcmp(tok[0], "psk")) {
 			outf(&o, "ERR %d user %s takes no secret\n", RAG_CTL_E_USAGE, tok[0]);
 			return;
 		}
 		if (c->secret_len / 2 > RAG_CTL_MAX_SECRET ||
 		    ike_key_alloc(&pw, c->secret_len / 2 ? c->secret_len / 2 : 1) < 0) {
-			outf(&o, "ERR %d password too long\n", RAG_CTL_E_REFUSED);
+			outf(&o, "ERR %d secret too long\n", RAG_CTL_E_REFUSED);
 			return;
 		}
 		n = unhex(c->secret, c->secret_len, pw.ptr, pw.len);
@@ -275,8 +290,14 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	}
 	err[0] = '\0';
 	if (!strcmp(tok[0], "add")) {
-		r = users_add(d->users, tok[1], c->secret ? (const char *)pw.ptr : NULL, pw.len,
+		bool has_pw = c->secret && !is_psk;
+
+		r = users_add(d->users, tok[1], has_pw ? (const char *)pw.ptr : NULL,
+			      has_pw ? pw.len : 0, is_psk ? pw.ptr : NULL, is_psk ? pw.len : 0,
 			      groups, ng, has_subject ? subject : NULL, now, err, sizeof(err));
+	} else if (!strcmp(tok[0], "psk")) {
+		r = users_set_psk(d->users, tok[1], c->secret ? pw.ptr : NULL,
+				  c->secret ? pw.len : 0, now, err, sizeof(err));
 	} else if (!strcmp(tok[0], "passwd")) {
 		if (!c->secret) {
 			outf(&o, "ERR %d user passwd needs the password (--password-stdin)\n",

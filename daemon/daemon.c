@@ -15,9 +15,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "policy.h"
 #include "responder.h"
 
 /* See daemon.h. */
@@ -71,17 +73,7 @@ int ragd_load(const char *path, bool explicit_path, bool check_only,
 		return -ENOMEM;
 	}
 	rag_config_init(c);
-	r = rag_config_load(c, path, errs);
-	*from_file = r != -ENOENT;
-	if (r == -ENOENT) {
-		if (explicit_path) {
-			rag_conf_error(errs, "%s: %s", path, strerror(ENOENT));
-		} else {
-			/* no file at all: embedded defaults (finalized like a file) */
-			rag_config_init(c);
-			rag_config_parse(c, (const uint8_t *)"", 0, "(embedded defaults)", errs);
-		}
-	}
+	rag_config_load_or_defaults(c, path, explicit_path, from_file, errs);
 	if (errs->n + errs->dropped > before)
 		goto fail;
 	if (rag_config_resolve_id(c) < 0) {
@@ -234,6 +226,7 @@ static void handle_timer(struct ragd *d)
 		d->next_watchdog_ms = now + d->watchdog_usec / 2000u;
 	}
 	ctl_expire(d, now);
+	ragd_acl_tick(d);
 	notify_status(d, false);
 }
 
@@ -317,9 +310,10 @@ int ragd_run(const char *config_path, bool explicit_path)
 	}
 	free(errs);
 	banner(&d);
-	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 ||
+	if (setup_loop(&d) < 0 || ragd_stores_open(&d) < 0 || ragd_policy_open(&d) < 0 ||
 	    ctl_listen(&d, d.cfg->control_socket) < 0)
 		goto out;
+	ragd_acl_open(&d);	/* failure logged: no CHILD SA is installed then */
 	log_notice("control socket %s", d.ctl_path);
 	if (rag_resp_start(&d) < 0) {
 		log_err("not starting: the IKE service could not start");
@@ -356,6 +350,8 @@ int ragd_run(const char *config_path, bool explicit_path)
 				handle_timer(&d);
 			else if (tag == RAGD_TAG_CTL)
 				ctl_accept(&d);
+			else if (tag == RAGD_TAG_NFLOG)
+				ragd_acl_event(&d);
 			else if (tag == RAGD_TAG_WORKERS || tag == RAGD_TAG_KERN ||
 				 tag >= RAGD_TAG_NET)
 				rag_resp_event(&d, tag, evs[i].events);
@@ -367,6 +363,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	status = 0;
 out:
 	rag_resp_stop(&d);	/* DELETE to every peer, kernel state removed */
+	ragd_acl_close(&d);	/* the nftables table; last acl rows */
 	ctl_close(&d);
 	if (d.timerfd >= 0)
 		close(d.timerfd);
@@ -374,6 +371,7 @@ out:
 		close(d.sigfd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	ragd_policy_close(&d);
 	ragd_stores_close(&d);	/* flushes queued log rows */
 	rag_pki_free(&d.pki);
 	free(d.cfg);

@@ -24,6 +24,7 @@ enum ragd_tag {
 	RAGD_TAG_CLIENT = 16,		/* + client slot */
 	RAGD_TAG_WORKERS = 48,		/* responder: worker completions */
 	RAGD_TAG_KERN = 49,		/* responder: XFRM events */
+	RAGD_TAG_NFLOG = 50,		/* acl.h: the access-control log */
 	RAGD_TAG_NET = 64,		/* responder: + IKE socket index */
 };
 
@@ -41,9 +42,12 @@ struct ctl_client {
 };
 
 struct rag_resp;
+struct rag_acl;
 struct secrets;
 struct users;
 struct connlog;
+struct logsign;
+struct rag_policy;
 
 struct ragd {
 	/* configuration */
@@ -74,6 +78,14 @@ struct ragd {
 	struct secrets *secrets;
 	struct users *users;
 	struct connlog *connlog;
+	struct logsign *logsign;	/* log-signing key (logsign.h), opened with the stores */
+
+	/* the access policy (policy.h, ctl_policy.c): rag.db's groups and
+	 * rules as the current snapshot; NULL until ragd_policy_open */
+	struct rag_policy *policy;
+
+	/* access control (acl.h): nftables enforcement and the acl log */
+	struct rag_acl *acl;
 };
 
 /*
@@ -131,6 +143,22 @@ typedef void (*ctl_emit_fn)(void *arg, const char *text);
  * request carried one); writes the whole response ("OK\n..." or "ERR ..."). */
 void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
 		   void *arg);
+
+/* The "log ..." control command (ctl_log.c): "log sign HEX" signs an
+ * export-bundle manifest with the log-signing key. */
+void ctl_log_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
+		 void *arg);
+
+/* ---- the access policy (ctl_policy.c; the runtime API is in policy.h) ---- */
+
+/* "group|hostgroup|servicegroup ..." (family: enum pol_family of
+ * policy_db.h) and "rule ..." control commands; write the whole response. */
+void ctl_policy_group_cmd(struct ragd *d, struct ctl_client *c, int family, char *args,
+			  ctl_emit_fn emit, void *arg);
+void ctl_policy_rule_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
+			 void *arg);
+/* A user was added or deleted (memberships change with it): reload. */
+void ctl_policy_users_changed(struct ragd *d);
 
 /* Whether the kernel clock is synchronised (adjtimex, read-only): 1 yes,
  * 0 no (TIME_ERROR or STA_UNSYNC), -1 unknown (adjtimex failed). */

@@ -67,6 +67,19 @@ void rag_vlog(enum rag_log_level level, const char *fmt, va_list ap)
 	fflush(stderr);
 }
 
+/* See log.h. */
+void rag_format_utc(char *out, size_t outlen, long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm)) {
+		snprintf(out, outlen, "-");
+		return;
+	}
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 /* printf-style front end of rag_vlog(). */
 void rag_log(enum rag_log_level level, const char *fmt, ...)
 {

@@ -52,6 +52,10 @@ char *rag_quote_str(char *out, size_t outlen, const char *in);
 /* Format the current UTC time as 2026-11-20T09:00:00.123Z (needs >= 32 bytes). */
 void rag_log_timestamp(char *out, size_t outlen);
 
+/* Format unix seconds t as 2026-11-20T09:00:00Z (UTC; "-" for 0; needs >= 32
+ * bytes): how control listings show times. */
+void rag_format_utc(char *out, size_t outlen, long long t);
+
 /* Format a message into the caller's error buffer err[errlen] (nothing when
  * err is NULL or errlen 0): the "char *err, size_t errlen" convention of
  * functions that report why they failed without logging themselves. */

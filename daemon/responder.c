@@ -307,6 +307,7 @@ void sa_destroy(struct rag_resp *r, struct rag_sa *sa, const char *reason,
 		sa->ck[i].known = false;
 		r->n_child--;
 	}
+	resp_acl_sa(r, sa, false);	/* its virtual IPs leave the access policy */
 	pthread_mutex_lock(&r->pool_mu);
 	if (sa->have_vip4)
 		rag_pool_release(&r->pool4, sa->vip4);
@@ -356,6 +357,7 @@ static void sa_established(struct rag_resp *r, struct rag_sa *sa, bool initial_c
 	snprintf(sa->method, sizeof(sa->method), "%s", ike_peer_method_name(sa->ike->auth.method));
 	if (rag_sa_set_user(&r->tab, sa, ident, n) < 0)
 		rag_sa_set_user(&r->tab, sa, NULL, 0);
+	resp_acl_sa(r, sa, true);	/* before any CHILD SA can carry traffic */
 	if (initial_contact && n) {
 		/* RFC 7296 2.4: the peer lost its state: remove the
 		 * identity's other IKE SAs (without DELETE: it knows none) */

@@ -44,8 +44,81 @@ static int pool_get(struct rag_pool *p, const struct ike_sa *ike, const char *id
 	return rag_pool_alloc(p, ident, n, out);
 }
 
+/* ---- split tunnel: what a user may reach (issue 4 point 3) -------------------------
+ *
+ * With split-tunnel = yes, TSr and the CP INTERNAL_IP4_SUBNET /
+ * INTERNAL_IP6_SUBNET attributes of a user are the destinations of the
+ * user's permit rules in the current policy snapshot plus the DNS servers
+ * handed out (the client sends its queries there; whether they are
+ * answered is the policy's decision), merged into at most
+ * IKE_CP_MAX_SUBNETS prefixes per family (widened when needed, never
+ * narrower than the rules: pol_user_dests).  2 x IKE_CP_MAX_SUBNETS =
+ * IKE_MAX_TS selectors.  They are fixed when the user authenticates: a
+ * policy change does not renegotiate the selectors of live SAs; the
+ * nftables enforcement applies every change at once, so a revoked permit
+ * ends now, while a destination newly permitted outside the user's TSr is
+ * reachable from the next connection on.
+ */
+#define SPLIT_MAX IKE_CP_MAX_SUBNETS
+
+/* The split-tunnel destinations of the SA authenticating on this worker
+ * thread: 0 with p4[*n4], p6[*n6], or negative (no policy: the caller
+ * falls back to everything, a superset). */
+static int split_dests(struct rag_resp_gen *g, const struct ike_sa *ike, struct pol_prefix *p4,
+		       size_t *n4, struct pol_prefix *p6, size_t *n6)
+{
+	struct rag_sa *sa = rag_resp_cur;
+	char user[RAG_SA_USER_MAX + 1];
+	const struct pol_snapshot *s;
+
+	*n4 = *n6 = 0;
+	if (!sa || sa->ike != ike)
+		return -EINVAL;
+	s = ragd_policy_get(g->r->d);
+	if (!s)
+		return -ENOENT;
+	resp_canonical_user(g->r, sa, user, sizeof(user));
+	if (g->split4)
+		*n4 = pol_user_dests(s, user, AF_INET, g->split_dns, g->n_split_dns, p4, SPLIT_MAX);
+	if (g->split6)
+		*n6 = pol_user_dests(s, user, AF_INET6, g->split_dns, g->n_split_dns, p6,
+				     SPLIT_MAX);
+	pol_snapshot_unref(s);
+	return 0;
+}
+
+/* Worker thread (engine callback ts_local_for): the TSr of the SA being
+ * authenticated. */
+static int ts_local_cb(void *arg, const struct ike_sa *ike, struct ike_ts_list *out)
+{
+	struct rag_resp_gen *g = arg;
+	struct pol_prefix p[2][SPLIT_MAX];
+	size_t n[2];
+	int r = split_dests(g, ike, p[0], &n[0], p[1], &n[1]);
+
+	if (r < 0)
+		return r;
+	out->n = 0;
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < n[f] && out->n < IKE_MAX_TS; i++)
+			if (ike_ts_from_cidr(&out->ts[out->n], f ? IKE_TS_IPV6_ADDR_RANGE :
+					     IKE_TS_IPV4_ADDR_RANGE, p[f][i].addr, p[f][i].len, 0,
+					     0, 65535) == 0)
+				out->n++;
+	if (!out->n) {
+		char ident[RAG_SA_USER_MAX + 1], q[RAG_QUOTE_MAX];
+
+		identity_text(ike, ident, sizeof(ident));
+		log_notice("split tunnel: %s may reach nothing (no permit rule, no dns "
+			   "server): its CHILD SAs get TS_UNACCEPTABLE",
+			   rag_quote_str(q, sizeof(q), ident));
+	}
+	return 0;
+}
+
 /* Worker thread (engine callback): assign virtual addresses from the pools
- * to the SA being processed (sticky per identity). */
+ * to the SA being processed (sticky per identity); with a split tunnel also
+ * the user's INTERNAL_IP4/6_SUBNET routes. */
 static int cp_assign_cb(void *arg, const struct ike_sa *ike, struct ike_cp_reply *out)
 {
 	struct rag_resp_gen *g = arg;
@@ -78,6 +151,26 @@ static int cp_assign_cb(void *arg, const struct ike_sa *ike, struct ike_cp_reply
 		out->has_ip6 = true;
 		memcpy(out->ip6, sa->vip6, 16);
 		out->ip6_prefix = 128;
+	}
+	if (g->split) {
+		struct pol_prefix p4[SPLIT_MAX], p6[SPLIT_MAX];
+		size_t n4, n6;
+
+		if (split_dests(g, ike, p4, &n4, p6, &n6) == 0) {
+			for (size_t i = 0; i < n4; i++) {
+				uint32_t m = p4[i].len ? 0xffffffffu << (32 - p4[i].len) : 0;
+
+				m = htonl(m);
+				memcpy(out->subnet4[i].addr, p4[i].addr, 4);
+				memcpy(out->subnet4[i].mask, &m, 4);
+			}
+			out->n_subnet4 = (uint8_t)n4;
+			for (size_t i = 0; i < n6; i++) {
+				memcpy(out->subnet6[i].addr, p6[i].addr, 16);
+				out->subnet6[i].prefix = p6[i].len;
+			}
+			out->n_subnet6 = (uint8_t)n6;
+		}
 	}
 	return 0;
 }
@@ -200,6 +293,9 @@ struct rag_resp_gen *gen_build(struct rag_resp *r, char *err, size_t errlen)
 			if (r->d->users) {
 				x->methods |= IKE_EXCH_M_PSK;
 				x->psk_lookup = resp_psk_cb;
+				/* PSK clients (NetworkManager, iOS, Android)
+				 * expect our AUTH by the same key */
+				x->psk_reply = true;
 			}
 			break;
 		case RAG_AUTH_EAP_MSCHAPV2:
@@ -243,35 +339,25 @@ struct rag_resp_gen *gen_build(struct rag_resp *r, char *err, size_t errlen)
 	x->peer_auth = IKE_EXCH_AUTH_SIG;
 	x->now = (int64_t)time(NULL);
 
-	/* CHILD SAs: what clients may reach (TSr) and where they are (TSi) */
-	if (!c->split_tunnel) {
-		ts_add(&x->ts_local, AF_INET, zero, 0);
-		if (c->pool6.family)
-			ts_add(&x->ts_local, AF_INET6, zero, 0);
-	} else {
-		/* until the access-policy milestone: the DNS servers, so
-		 * that name resolution through the tunnel works */
-		for (size_t i = 0; i < c->n_dns; i++) {
-			ts_add(&x->ts_local, c->dns[i].family, c->dns[i].addr,
-			       c->dns[i].family == AF_INET ? 32 : 128);
-			if (c->dns[i].family == AF_INET &&
-			    g->cp_tmpl.n_subnet4 < IKE_CP_MAX_SUBNETS) {
-				memcpy(g->cp_tmpl.subnet4[g->cp_tmpl.n_subnet4].addr,
-				       c->dns[i].addr, 4);
-				memset(g->cp_tmpl.subnet4[g->cp_tmpl.n_subnet4].mask, 0xff, 4);
-				g->cp_tmpl.n_subnet4++;
-			}
+	/* CHILD SAs: what clients may reach (TSr) and where they are (TSi).
+	 * Everything; with a split tunnel ts_local_cb narrows it per user
+	 * (and ts_local stays the fallback when there is no policy). */
+	ts_add(&x->ts_local, AF_INET, zero, 0);
+	if (c->pool6.family)
+		ts_add(&x->ts_local, AF_INET6, zero, 0);
+	if (c->split_tunnel) {
+		g->split = true;
+		g->split4 = c->pool4.family || !c->pool6.family;
+		g->split6 = c->pool6.family != 0;
+		for (size_t i = 0; i < c->n_dns && i < RAG_CONF_MAX_DNS; i++) {
+			struct pol_prefix *p = &g->split_dns[g->n_split_dns++];
+
+			memset(p, 0, sizeof(*p));
+			p->family = (uint8_t)c->dns[i].family;
+			p->len = c->dns[i].family == AF_INET ? 32 : 128;
+			memcpy(p->addr, c->dns[i].addr, 16);
 		}
-		if (!x->ts_local.n) {
-			/* nothing to narrow to until the access rules arrive
-			 * (next milestone): a tunnel that carries nothing would
-			 * be useless, so everything goes through it */
-			log_warn("split-tunnel = yes, but no access rules yet and no dns "
-				 "servers: clients get 0.0.0.0/0");
-			ts_add(&x->ts_local, AF_INET, zero, 0);
-			if (c->pool6.family)
-				ts_add(&x->ts_local, AF_INET6, zero, 0);
-		}
+		x->ts_local_for = ts_local_cb;
 	}
 	if (c->pool4.family)
 		ts_add(&x->ts_remote, AF_INET, c->pool4.addr, c->pool4.prefix);

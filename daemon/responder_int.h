@@ -18,6 +18,7 @@
 #include "ike_cookie.h"
 #include "kern.h"
 #include "net.h"
+#include "policy.h"
 #include "pool.h"
 #include "responder.h"
 #include "sa_table.h"
@@ -57,7 +58,12 @@ struct rag_resp_gen {
 	X509_STORE *trust;
 	SSL_CTX *eap_tls;		/* EAP-TLS server context, or NULL */
 	uint8_t id[RAG_CONF_ID_MAX + 1];
-	struct ike_cp_reply cp_tmpl;	/* DNS, domain, split routes */
+	struct ike_cp_reply cp_tmpl;	/* DNS, domain */
+	/* split-tunnel = yes: TSr and INTERNAL_IP4/6_SUBNET per user from the
+	 * access policy (responder_cfg.c), for the families handed out */
+	bool split, split4, split6;
+	struct pol_prefix split_dns[RAG_CONF_MAX_DNS];	/* always reachable */
+	size_t n_split_dns;
 	char domain[RAG_CONF_DOMAIN_MAX + 1];
 	uint32_t dpd_s, ike_life_s, child_life_s, half_open_limit;
 };
@@ -117,12 +123,15 @@ int resp_psk_cb(void *arg, uint8_t id_type, const uint8_t *id, size_t len, struc
 void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success);
 void resp_log_conn(struct rag_resp *r, struct rag_sa *sa, int event, const char *reason,
 		   uint64_t bytes_in, uint64_t bytes_out);
-/* the name sa is indexed under: the stored spelling of a known user, else
+/* the name sa is indexed under: the stored spelling of a known user (by
+ * its certificate's subject when one is registered, else by name), else
  * identity_text() */
 size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *out,
 			   size_t outlen);
 /* (un)register the users hook that ends a deleted / locked user's SAs */
 void resp_users_attach(struct rag_resp *r, bool attach);
+/* sa's virtual IPs join (up) / leave its user's access-policy class (acl.h) */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up);
 
 /* responder_kern.c */
 /* engine callbacks (ike_exch_cfg child_spi_alloc / _free; any thread): the

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "acl.h"
 #include "daemon.h"
 #include "log.h"
 #include "responder_int.h"
@@ -301,6 +302,11 @@ static int child_kern_install(struct rag_resp *r, struct rag_sa *sa, int i, int 
 	if (!r->kern) {
 		snprintf(sa->kern_error, sizeof(sa->kern_error), "no kernel XFRM channel");
 		return -ENOTCONN;
+	}
+	if (!ragd_acl_ready(r->d)) {	/* fail closed (acl.h) */
+		snprintf(sa->kern_error, sizeof(sa->kern_error),
+			 "the access policy cannot be enforced (nftables)");
+		return -EPERM;
 	}
 	ep_kaddr(&sa->local, &us);
 	ep_kaddr(&sa->remote, &peer);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "acl.h"
 #include "connlog.h"
 #include "daemon.h"
 #include "log.h"
@@ -124,6 +125,34 @@ static bool password_method(uint8_t m)
 	return m == IKE_PM_EAP_MSCHAPV2 || m == IKE_PM_PSK;
 }
 
+/* UTC ISO 8601 of unix time t into out. */
+static void utc_iso(int64_t t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, outlen, "%lld", (long long)t);
+}
+
+/* The reason of a failed authentication for the auth log: the engine's
+ * reason, made specific for a locked user (known: e filled). */
+static void fail_reason(const struct ike_sa *ike, const struct users_entry *e, bool known,
+			char *out, size_t outlen)
+{
+	char until[32];
+
+	if (ike->auth.fail == IKE_AF_LOCKED && known && e->state == USERS_LOCKED) {
+		snprintf(out, outlen, "locked by the administrator");
+	} else if (ike->auth.fail == IKE_AF_LOCKED && known && e->state == USERS_LOCKED_OUT) {
+		utc_iso(e->locked_until, until, sizeof(until));
+		snprintf(out, outlen, "locked out after failed authentications, until %s", until);
+	} else {
+		snprintf(out, outlen, "%s",
+			 ike->auth.fail ? ike_auth_fail_name(ike->auth.fail) : "protocol error");
+	}
+}
+
 /* See responder_int.h. */
 void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 {
@@ -132,9 +161,10 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 	struct connlog_auth row;
 	struct users_entry e;
 	enum users_state st = USERS_ACTIVE;
-	char ident[RAG_SA_USER_MAX + 1];
+	char ident[RAG_SA_USER_MAX + 1], tag[160], q[RAG_QUOTE_MAX], until[32] = "";
 	size_t n = identity_text(ike, ident, sizeof(ident));
 	bool known = false;
+	int locked_now = 0;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(&row, 0, sizeof(row));
@@ -143,15 +173,29 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 	    users_lookup(u, ident, n, now, false, &e) == 0) {
 		known = true;
 		snprintf(row.user, sizeof(row.user), "%s", e.name);
-		/* lockout counts password and PSK outcomes (issue 3: "lockout") */
+		/* lockout (issue 4): wrong passwords and PSKs count; a
+		 * success resets the count */
 		if (password_method(ike->auth.method) &&
 		    (success || ike->auth.fail == IKE_AF_BAD_PASSWORD ||
 		     ike->auth.fail == IKE_AF_BAD_AUTH))
-			users_auth_result(u, e.id, success, now, &st);
-		users_entry_free(&e);
+			locked_now = users_auth_result(u, e.id, success, now, &st);
+		if (locked_now == 1) {
+			/* the entry as it is now, for locked_until */
+			users_entry_free(&e);
+			if (users_lookup(u, ident, n, now, false, &e) < 0)
+				e.locked_until = now + r->d->cfg->lockout_time;
+			utc_iso(e.locked_until, until, sizeof(until));
+			log_notice("%s: user %s locked out after %u failed authentication%s, "
+				   "until %s", sa_tag(sa, tag, sizeof(tag)),
+				   rag_quote_str(q, sizeof(q), row.user),
+				   r->d->cfg->lockout_threshold,
+				   r->d->cfg->lockout_threshold == 1 ? "" : "s", until);
+		}
 	}
-	if (!r->d->connlog)
+	if (!r->d->connlog) {
+		users_entry_free(&e);
 		return;
+	}
 	row.result = success ? CONNLOG_AUTH_SUCCESS :
 		     ike->auth.fail == IKE_AF_LOCKED ? CONNLOG_AUTH_LOCKED : CONNLOG_AUTH_FAILURE;
 	row.sa_id = sa->id;
@@ -165,10 +209,7 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 	id_name(ike->peer_id_type, ike->peer_id, ike->peer_id_len, row.ike_id, sizeof(row.ike_id));
 	snprintf(row.method, sizeof(row.method), "%s", ike_peer_method_name(ike->auth.method));
 	if (!success)
-		snprintf(row.reason, sizeof(row.reason), "%s", ike->auth.fail ?
-			 ike_auth_fail_name(ike->auth.fail) : "protocol error");
-	else if (st == USERS_LOCKED_OUT)
-		snprintf(row.reason, sizeof(row.reason), "locked out");
+		fail_reason(ike, &e, known, row.reason, sizeof(row.reason));
 	ep_sockaddr(&sa->remote, &row.client);
 	if (ike->auth.cert.present) {
 		snprintf(row.cert_subject, sizeof(row.cert_subject), "%s", ike->auth.cert.subject);
@@ -179,6 +220,16 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 				 "%02X", ike->auth.cert.sha256[i]);
 	}
 	connlog_auth(r->d->connlog, &row);
+	if (locked_now == 1) {
+		/* the lock itself is an auth-log row of its own (issue 4) */
+		row.result = CONNLOG_AUTH_LOCKED;
+		snprintf(row.reason, sizeof(row.reason),
+			 "locked out after %u failed authentication%s, until %s",
+			 r->d->cfg->lockout_threshold,
+			 r->d->cfg->lockout_threshold == 1 ? "" : "s", until);
+		connlog_auth(r->d->connlog, &row);
+	}
+	users_entry_free(&e);
 }
 
 /* See responder_int.h. */
@@ -192,7 +243,10 @@ void resp_log_conn(struct rag_resp *r, struct rag_sa *sa, int event, const char 
 	memset(&row, 0, sizeof(row));
 	row.event = (enum connlog_event)event;
 	row.sa_id = sa->id;
-	snprintf(row.user, sizeof(row.user), "%s", sa->user);
+	if (sa->user[0])
+		snprintf(row.user, sizeof(row.user), "%s", sa->user);
+	else if (sa->ike)	/* a failure before the SA got its user index */
+		resp_canonical_user(r, sa, row.user, sizeof(row.user));
 	if (sa->ike) {
 		if (sa->ike->auth.cert.present)
 			snprintf(row.device, sizeof(row.device), "%s", sa->ike->auth.cert.subject);
@@ -225,9 +279,21 @@ size_t resp_canonical_user(struct rag_resp *r, const struct rag_sa *sa, char *ou
 	struct users_entry e;
 	size_t n = identity_text(sa->ike, out, outlen);
 
-	if (!r->d->users || !n || sa->ike->auth.method == IKE_PM_PUBKEY)
+	if (!r->d->users || !n)
 		return n;
 	memset(&e, 0, sizeof(e));
+	/* a certificate registered with `user add --cert-subject` is that
+	 * user (so user del/lock and the access policy find the SA) */
+	if (sa->ike->auth.cert.present && sa->ike->auth.cert.subject[0] &&
+	    users_lookup_subject(r->d->users, sa->ike->auth.cert.subject, (int64_t)time(NULL),
+				 false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		n = strlen(out);
+		users_entry_free(&e);
+		return n;
+	}
+	if (sa->ike->auth.method == IKE_PM_PUBKEY)
+		return n;
 	if (users_lookup(r->d->users, out, n, (int64_t)time(NULL), false, &e) == 0) {
 		snprintf(out, outlen, "%s", e.name);
 		n = strlen(out);
@@ -257,4 +323,48 @@ void resp_users_attach(struct rag_resp *r, bool attach)
 {
 	if (r->d->users)
 		users_set_hook(r->d->users, attach ? users_hook : NULL, attach ? r->d : NULL);
+}
+
+/* The name the access policy knows sa's user by: the stored user of that
+ * name, else the user whose --cert-subject is the peer's certificate
+ * subject, else the identity as it is (no rule applies to it). */
+static void acl_user(struct rag_resp *r, const struct rag_sa *sa, char *out, size_t outlen)
+{
+	struct users *u = r->d->users;
+	struct users_entry e;
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(out, outlen, "%s", sa->user);
+	if (!u)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (sa->user[0] && users_lookup(u, sa->user, strlen(sa->user), now, false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		users_entry_free(&e);
+	} else if (sa->ike && sa->ike->auth.cert.present && sa->ike->auth.cert.subject[0] &&
+		   users_lookup_subject(u, sa->ike->auth.cert.subject, now, false, &e) == 0) {
+		snprintf(out, outlen, "%s", e.name);
+		users_entry_free(&e);
+	}
+}
+
+/* See responder_int.h. */
+void resp_acl_sa(struct rag_resp *r, const struct rag_sa *sa, bool up)
+{
+	char user[RAG_SA_USER_MAX + 1];
+
+	if (up)
+		acl_user(r, sa, user, sizeof(user));
+	if (sa->have_vip4) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET, sa->vip4, user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET, sa->vip4);
+	}
+	if (sa->have_vip6) {
+		if (up)
+			ragd_acl_vip_up(r->d, AF_INET6, sa->vip6, user, sa->id);
+		else
+			ragd_acl_vip_down(r->d, AF_INET6, sa->vip6);
+	}
 }

@@ -34,10 +34,10 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Create path atomically with a fresh random key: written to a temporary
- * file (0600, O_EXCL), synced, then link()ed into place so a crash never
- * leaves a short key file.  -EEXIST when path appeared meanwhile. */
-static int create_key(const char *path, char *err, size_t errlen)
+/* Create path atomically with len fresh random bytes: written to a
+ * temporary file (0600, O_EXCL), synced, then link()ed into place so a crash
+ * never leaves a short key file.  -EEXIST when path appeared meanwhile. */
+static int create_key(const char *path, size_t len, char *err, size_t errlen)
 {
 	char tmp[4096];
 	struct ike_key k = { 0 };
@@ -46,7 +46,7 @@ static int create_key(const char *path, char *err, size_t errlen)
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);	/* a leftover of a crash in the middle of this function */
-	r = ike_key_alloc(&k, SECRETS_KEY_LEN);
+	r = ike_key_alloc(&k, len);
 	if (r < 0)
 		return r;
 	randombytes_buf(k.ptr, k.len);
@@ -72,24 +72,18 @@ static int create_key(const char *path, char *err, size_t errlen)
 }
 
 /* See secrets.h. */
-int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
-		 char *err, size_t errlen)
+int secrets_keyfile_load(const char *path, uint8_t *out, size_t len, bool create,
+			 bool *created, char *err, size_t errlen)
 {
-	char path[4096];
 	struct stat st;
 	size_t got = 0;
 	int fd, r;
 
-	memset(s, 0, sizeof(*s));
 	if (created)
 		*created = false;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SECRETS_KEY_FILE) >= sizeof(path)) {
-		rag_seterr(err, errlen, "%s: path too long", dir);
-		return -ENAMETOOLONG;
-	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT && create) {
-		r = create_key(path, err, errlen);
+		r = create_key(path, len, err, errlen);
 		if (r < 0 && r != -EEXIST)
 			return r;
 		if (r == 0 && created)
@@ -124,26 +118,21 @@ int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 		       "(chmod 600 it)", path, (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
-	if (st.st_size != SECRETS_KEY_LEN) {
+	if (st.st_size < 0 || (uint64_t)st.st_size != len) {
 		r = -EINVAL;
-		rag_seterr(err, errlen, "%s: %lld bytes, expected %d, refused", path,
-		       (long long)st.st_size, SECRETS_KEY_LEN);
+		rag_seterr(err, errlen, "%s: %lld bytes, expected %zu, refused", path,
+		       (long long)st.st_size, len);
 		goto out;
 	}
-	r = ike_key_alloc(&s->key, SECRETS_KEY_LEN);
-	if (r < 0) {
-		rag_seterr(err, errlen, "%s: out of guarded memory", path);
-		goto out;
-	}
-	while (got < SECRETS_KEY_LEN) {
-		ssize_t n = read(fd, s->key.ptr + got, SECRETS_KEY_LEN - got);
+	while (got < len) {
+		ssize_t n = read(fd, out + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EINVAL;
 			rag_seterr(err, errlen, "%s: short read", path);
-			ike_key_free(&s->key);
+			sodium_memzero(out, len);
 			goto out;
 		}
 		got += (size_t)n;
@@ -151,6 +140,31 @@ int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 	r = 0;
 out:
 	close(fd);
+	return r;
+}
+
+/* See secrets.h. */
+int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
+		 char *err, size_t errlen)
+{
+	char path[4096];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (created)
+		*created = false;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SECRETS_KEY_FILE) >= sizeof(path)) {
+		rag_seterr(err, errlen, "%s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	r = ike_key_alloc(&s->key, SECRETS_KEY_LEN);
+	if (r < 0) {
+		rag_seterr(err, errlen, "%s: out of guarded memory", path);
+		return r;
+	}
+	r = secrets_keyfile_load(path, s->key.ptr, SECRETS_KEY_LEN, create, created, err, errlen);
+	if (r < 0)
+		ike_key_free(&s->key);
 	return r;
 }
 

@@ -46,6 +46,16 @@ struct secrets {
 int secrets_load(struct secrets *s, const char *dir, bool create, bool *created,
 		 char *err, size_t errlen);
 
+/*
+ * The key-file rules above for any key file: load exactly len bytes from
+ * path into out (caller's guarded memory), creating the file 0600 with len
+ * random bytes when absent and create is true.  Same returns as
+ * secrets_load(); out is wiped on a short read.  (Also used for the
+ * log-signing key, logsign.h.)
+ */
+int secrets_keyfile_load(const char *path, uint8_t *out, size_t len, bool create,
+			 bool *created, char *err, size_t errlen);
+
 /* Wipe and free the key (safe on a zeroed struct). */
 void secrets_free(struct secrets *s);
 

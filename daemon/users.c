@@ -307,6 +307,106 @@ static int rec_add_group(struct user_rec *r, const char *g)
 	return 0;
 }
 
+/* A group: id and name (users_reload_groups). */
+struct group_name {
+	int64_t id;
+	char name[USERS_NAME_MAX + 1];
+};
+
+/* bsearch: group by id. */
+static int cmp_group_id(const void *key, const void *g)
+{
+	int64_t a = *(const int64_t *)key, b = ((const struct group_name *)g)->id;
+
+	return a < b ? -1 : a > b;
+}
+
+/* See users.h.  The memberships are read without the lock (group names
+ * once, then id pairs), then swapped into the cache under it. */
+int users_reload_groups(struct users *u, char *err, size_t errlen)
+{
+	struct group_name *g = NULL;
+	int64_t (*pairs)[2] = NULL;
+	size_t ng = 0, gcap = 0, np = 0, pcap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(u->db, "SELECT id, name FROM user_group ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto sqlerr;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ng == gcap) {
+			struct group_name *ngp = realloc(g, (gcap ? gcap * 2 : 64) * sizeof(*g));
+
+			if (!ngp) {
+				r = -ENOMEM;
+				break;
+			}
+			g = ngp;
+			gcap = gcap ? gcap * 2 : 64;
+		}
+		g[ng].id = sqlite3_column_int64(st, 0);
+		snprintf(g[ng].name, sizeof(g[ng].name), "%s", sqlite3_column_text(st, 1));
+		ng++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == 0 && rc != SQLITE_DONE)
+		goto sqlerr;
+	/* pairs in group-name order: each user's list comes out sorted */
+	if (r == 0 && sqlite3_prepare_v2(u->db, "SELECT m.user_id, m.group_id FROM "
+					 "user_group_member m JOIN user_group g ON "
+					 "g.id = m.group_id ORDER BY g.name", -1, &st,
+					 NULL) != SQLITE_OK)
+		goto sqlerr;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (np == pcap) {
+			int64_t (*npp)[2] = realloc(pairs, (pcap ? pcap * 2 : 256) * sizeof(*pairs));
+
+			if (!npp) {
+				r = -ENOMEM;
+				break;
+			}
+			pairs = npp;
+			pcap = pcap ? pcap * 2 : 256;
+		}
+		pairs[np][0] = sqlite3_column_int64(st, 0);
+		pairs[np][1] = sqlite3_column_int64(st, 1);
+		np++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == 0 && rc != SQLITE_DONE)
+		goto sqlerr;
+	if (r == 0) {
+		pthread_rwlock_wrlock(&u->lock);
+		for (size_t i = 0; i < u->n; i++) {
+			free(u->recs[i]->groups);
+			u->recs[i]->groups = NULL;
+		}
+		for (size_t i = 0; i < np && r == 0; i++) {
+			struct user_rec *rec = find_id(u, pairs[i][0]);
+			const struct group_name *gn = bsearch(&pairs[i][1], g, ng, sizeof(*g),
+							      cmp_group_id);
+
+			if (rec && gn && rec_add_group(rec, gn->name) < 0)
+				r = -ENOMEM;
+		}
+		pthread_rwlock_unlock(&u->lock);
+	}
+	free(g);
+	free(pairs);
+	if (r == -ENOMEM)
+		rag_seterr(err, errlen, "rag.db: out of memory loading groups");
+	return r;
+sqlerr:
+	rag_seterr(err, errlen, "rag.db: loading groups: %s", sqlite3_errmsg(u->db));
+	sqlite3_finalize(st);
+	free(g);
+	free(pairs);
+	return -EIO;
+}
+
 /* Load every user from rag.db into the (empty) cache; counts sealed values
  * that do not open into *bad and those present into *sealed. */
 static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, size_t errlen)
@@ -314,9 +414,6 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 	static const char q_users[] =
 		"SELECT id, name, cert_subject, nt_hash, psk, locked, locked_until, "
 		"failed_count, created, updated FROM users";
-	static const char q_groups[] =
-		"SELECT m.user_id, g.name FROM user_group_member m "
-		"JOIN user_group g ON g.id = m.group_id ORDER BY g.name";
 	sqlite3_stmt *st = NULL;
 	int rc, r = 0;
 
@@ -378,20 +475,7 @@ static int cache_load(struct users *u, size_t *sealed, size_t *bad, char *err, s
 			rag_seterr(err, errlen, "rag.db: out of memory loading users");
 		return r;
 	}
-	if (sqlite3_prepare_v2(u->db, q_groups, -1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct user_rec *rec = find_id(u, sqlite3_column_int64(st, 0));
-		const char *g = (const char *)sqlite3_column_text(st, 1);
-
-		if (rec && g && rec_add_group(rec, g) < 0) {
-			sqlite3_finalize(st);
-			rag_seterr(err, errlen, "rag.db: out of memory loading groups");
-			return -ENOMEM;
-		}
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return users_reload_groups(u, err, errlen);
 sqlerr:
 	rag_seterr(err, errlen, "rag.db: loading users: %s", sqlite3_errmsg(u->db));
 	sqlite3_finalize(st);
@@ -642,6 +726,7 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state)
 {
 	struct user_rec *r;
+	int locked = 0;
 
 	pthread_rwlock_wrlock(&u->lock);
 	r = find_id(u, id);
@@ -660,13 +745,14 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		if (u->threshold && r->failed >= u->threshold) {
 			r->locked_until = now + (int64_t)u->lockout_time;
 			r->failed = 0;	/* counting restarts when the lockout ends */
+			locked = 1;
 		}
 		queue_counters(u, r);
 	}
 	if (state)
 		*state = rec_state(r, now);
 	pthread_rwlock_unlock(&u->lock);
-	return 0;
+	return locked;
 }
 
 /* ---- administration ---------------------------------------------------------- */
@@ -711,13 +797,46 @@ static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 	return SQLITE_OK;
 }
 
+/* Run sql ("... ?1 = blob ... ?2 = id") once; the sqlite3_step() code. */
+static int update_blob(sqlite3 *db, const char *sql, int64_t id, const uint8_t *blob,
+		       size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, &st, sql);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* See users.h. */
+int users_psk_check(size_t len, char *err, size_t errlen)
+{
+	if (len < USERS_PSK_MIN) {
+		rag_seterr(err, errlen, "PSK too short: %zu bytes, at least %d are required (a "
+			   "short PSK can be guessed offline from one captured IKE exchange)",
+			   len, USERS_PSK_MIN);
+		return -EINVAL;
+	}
+	if (len > USERS_PSK_MAX) {
+		rag_seterr(err, errlen, "PSK too long: %zu bytes, at most %d", len,
+			   USERS_PSK_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* See users.h. */
 int users_add(struct users *u, const char *name, const char *password, size_t pwlen,
-	      const char *const *groups, size_t ngroups, const char *cert_subject,
-	      int64_t now, char *err, size_t errlen)
+	      const uint8_t *psk, size_t psklen, const char *const *groups, size_t ngroups,
+	      const char *cert_subject, int64_t now, char *err, size_t errlen)
 {
-	uint8_t blob[64];
-	size_t blen = 0, nusers;
+	uint8_t blob[64], pblob[USERS_PSK_MAX + SECRETS_OVERHEAD];
+	size_t blen = 0, pblen = 0, nusers;
 	sqlite3_stmt *st = NULL;
 	struct user_rec *rec = NULL;
 	int64_t id;
@@ -766,6 +885,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		rag_seterr(err, errlen, "empty password");
 		return -EINVAL;
 	}
+	if (psk && users_psk_check(psklen, err, errlen) < 0)
+		return -EINVAL;
 	rec = calloc(1, sizeof(*rec));
 	if (!rec || store_exec(u->db, "BEGIN IMMEDIATE", err, errlen) < 0) {
 		if (!rec)
@@ -796,15 +917,19 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		r = seal_password(u, id, password, pwlen, blob, sizeof(blob), &blen, err, errlen);
 		if (r < 0)
 			goto rollback;
-		rc = prepare(u->db, &st, "UPDATE users SET nt_hash = ?1 WHERE id = ?2");
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, blob, (int)blen, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, id);
-			rc = sqlite3_step(st);
+		if (update_blob(u->db, "UPDATE users SET nt_hash = ?1 WHERE id = ?2", id, blob,
+				blen) != SQLITE_DONE)
+			goto sqlerr;
+	}
+	if (psk) {
+		r = secrets_seal(u->sec, SECRETS_PSK, id, psk, psklen, pblob, sizeof(pblob),
+				 &pblen);
+		if (r < 0) {
+			rag_seterr(err, errlen, "cannot seal the PSK");
+			goto rollback;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (rc != SQLITE_DONE)
+		if (update_blob(u->db, "UPDATE users SET psk = ?1 WHERE id = ?2", id, pblob,
+				pblen) != SQLITE_DONE)
 			goto sqlerr;
 	}
 	for (size_t i = 0; i < ngroups; i++) {
@@ -829,9 +954,8 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		sqlite3_finalize(st);
 		st = NULL;
 		if (rc == SQLITE_DONE) {
-			rag_seterr(err, errlen, "group '%s' does not exist (groups are created with "
-			       "'rag-ctl group add', which arrives with the access-policy "
-			       "milestone)", groups[i]);
+			rag_seterr(err, errlen, "group '%s' does not exist (create it with "
+			       "'rag-ctl group add %s')", groups[i], groups[i]);
 			r = -ENOENT;
 			goto rollback;
 		}
@@ -864,11 +988,18 @@ int users_add(struct users *u, const char *name, const char *password, size_t pw
 		rec->nt_blob = memdup(blob, blen, &ok);
 		rec->nt_len = blen;
 	}
+	if (pblen) {
+		bool ok = true;
+
+		rec->psk_blob = memdup(pblob, pblen, &ok);
+		rec->psk_len = pblen;
+	}
 	pthread_rwlock_wrlock(&u->lock);
-	r = (cert_subject && !rec->subject) || (blen && !rec->nt_blob) ? -ENOMEM :
-	    cache_add(u, rec);
+	r = (cert_subject && !rec->subject) || (blen && !rec->nt_blob) ||
+	    (pblen && !rec->psk_blob) ? -ENOMEM : cache_add(u, rec);
 	pthread_rwlock_unlock(&u->lock);
 	sodium_memzero(blob, sizeof(blob));
+	sodium_memzero(pblob, sizeof(pblob));
 	if (r < 0) {
 		rec_free(rec);
 		rag_seterr(err, errlen, "added to rag.db but out of memory for the cache");
@@ -881,6 +1012,7 @@ sqlerr:
 rollback:
 	store_exec(u->db, "ROLLBACK", NULL, 0);
 	sodium_memzero(blob, sizeof(blob));
+	sodium_memzero(pblob, sizeof(pblob));
 	rec_free(rec);
 	return r;
 }
@@ -1019,10 +1151,8 @@ int users_set_psk(struct users *u, const char *name, const uint8_t *psk, size_t 
 
 	if (r < 0)
 		return r;
-	if (psk && (len == 0 || len > USERS_PSK_MAX)) {
-		rag_seterr(err, errlen, "a PSK has 1-%d bytes", USERS_PSK_MAX);
+	if (psk && users_psk_check(len, err, errlen) < 0)
 		return -EINVAL;
-	}
 	if (psk) {
 		r = secrets_seal(u->sec, SECRETS_PSK, id, psk, len, blob, sizeof(blob), &blen);
 		if (r < 0) {

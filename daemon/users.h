@@ -22,10 +22,11 @@
  * authentications in a row, for lockout-time.  Counters change in the cache
  * at once and are persisted by a writer thread (store.h) in order.
  *
- * Groups: group names live in rag.db's groups table, membership in
- * user_groups (schema/rag/002_groups.sql); the access-policy milestone adds
- * `rag-ctl group add/del/member`.  Until then `user add --group G` is
- * refused for a group that does not exist, naming it.
+ * Groups: group names live in rag.db's user_group table, membership in
+ * user_group_member (schema/rag/002_groups.sql); `rag-ctl group ...`
+ * (ctl_policy.c, policy_db.h) changes them and then calls
+ * users_reload_groups().  `user add --group G` is refused for a group that
+ * does not exist, naming it.
  */
 #ifndef RAG_USERS_H
 #define RAG_USERS_H
@@ -43,6 +44,11 @@
 #define USERS_GROUPS_MAX   32		/* --group per user */
 #define USERS_PASSWORD_MAX 256		/* UTF-16 units (MSCHAPv2 limit), bytes here */
 #define USERS_PSK_MAX      256
+/* Shortest PSK accepted: an IKE_AUTH exchange captured once lets anyone
+ * test guesses offline (AUTH = prf(prf(PSK, "Key Pad for IKEv2"), ...),
+ * RFC 7296 2.15), so short keys are refused; NetworkManager-strongswan
+ * demands the same minimum. */
+#define USERS_PSK_MIN      20
 #define USERS_DB_FILE      "rag.db"
 
 struct users;
@@ -119,9 +125,11 @@ void users_entry_free(struct users_entry *e);
 
 /*
  * Record an authentication outcome of user id at now: success resets the
- * failure count; a failure counts and, at the threshold, locks the user out
- * for lockout-time.  *state (may be NULL) gets the state afterwards.
- * 0 or -ENOENT.
+ * failure count; a failure of an active user counts and, at the threshold,
+ * locks the user out for lockout-time (failures while locked do not count
+ * and do not extend the lockout).  *state (may be NULL) gets the state
+ * afterwards.  Returns 1 when this failure started a lockout (the caller
+ * logs the lock once), 0 otherwise, or -ENOENT.
  */
 int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
 		      enum users_state *state);
@@ -131,15 +139,20 @@ int users_auth_result(struct users *u, int64_t id, bool success, int64_t now,
  * err (naming the value): -EINVAL invalid name/password/subject, -EEXIST,
  * -ENOENT (user or group), -E2BIG (limits), -ENOTSUP (no MD4), -EIO. */
 
-/* Add a user.  password (UTF-8, pwlen bytes) may be NULL for certificate-only
- * users; groups must exist. */
+/* Add a user.  password (UTF-8, pwlen bytes) and psk (psklen bytes,
+ * USERS_PSK_MIN..USERS_PSK_MAX) may be NULL (certificate-only users);
+ * groups must exist.  All of it is stored in one transaction. */
 int users_add(struct users *u, const char *name, const char *password, size_t pwlen,
-	      const char *const *groups, size_t ngroups, const char *cert_subject,
-	      int64_t now, char *err, size_t errlen);
+	      const uint8_t *psk, size_t psklen, const char *const *groups, size_t ngroups,
+	      const char *cert_subject, int64_t now, char *err, size_t errlen);
 int users_del(struct users *u, const char *name, char *err, size_t errlen);
 int users_passwd(struct users *u, const char *name, const char *password, size_t pwlen,
 		 int64_t now, char *err, size_t errlen);
-/* Set (psk non-NULL) or remove (NULL) the user's PSK. */
+/* Is len an acceptable PSK length (USERS_PSK_MIN..USERS_PSK_MAX)?  0, or
+ * -EINVAL with the reason in err. */
+int users_psk_check(size_t len, char *err, size_t errlen);
+/* Set (psk non-NULL, length as users_psk_check) or remove (NULL) the
+ * user's PSK; the user's SAs end (USERS_EV_PASSWORD). */
 int users_set_psk(struct users *u, const char *name, const uint8_t *psk, size_t len,
 		  int64_t now, char *err, size_t errlen);
 /* lock = true: administrator lock; false: unlock (also clears a lockout and
@@ -151,6 +164,10 @@ int users_lock(struct users *u, const char *name, bool lock, int64_t now, char *
  * read-locked meanwhile, so fn must not call back into u.  Returns count. */
 size_t users_list(struct users *u, int64_t now,
 		  void (*fn)(void *arg, const struct users_entry *e), void *arg);
+
+/* Re-read every user's group names from rag.db into the cache (after
+ * `rag-ctl group ...` changed memberships).  0 or a negative errno. */
+int users_reload_groups(struct users *u, char *err, size_t errlen);
 
 /* Number of users. */
 size_t users_count(struct users *u);

@@ -258,6 +258,10 @@ int exch_sa_clone_empty(const struct ike_sa *old, bool initiator,
 	sa->peer_mobike = old->peer_mobike;	/* RFC 4555: kept over a rekey */
 	sa->mobike = old->mobike;
 	sa->auth = old->auth;	/* the rekeyed SA keeps who authenticated */
+	sa->have_own_local = old->have_own_local;	/* ... and its selectors */
+	sa->have_own_remote = old->have_own_remote;
+	sa->own_local = old->own_local;
+	sa->own_remote = old->own_remote;
 	*out = sa;
 	return 0;
 }
@@ -361,6 +365,7 @@ void ike_sa_free(struct ike_sa *sa)
 	exch_spi_drop(sa);	/* our request's offer, never answered */
 	exch_pend_clear(&sa->pend);
 	exch_eap_free(sa);	/* engine-eap: EAP state of IKE_AUTH */
+	ike_key_free(&sa->reply_psk);
 	ike_dh_free(sa->dh);
 	ike_sa_keys_free(&sa->keys);
 	ike_buf_free(&sa->init_req);
@@ -943,6 +948,15 @@ static int auth_scan(struct ike_sa *sa, const struct ike_chain *in)
 	return 0;
 }
 
+/* May an INFORMATIONAL request be processed now?  After IKE_AUTH (1.4),
+ * and on a responder while IKE_AUTH with EAP runs: the initiator may give
+ * up there with AUTHENTICATION_FAILED (2.21.2, exch_info_in_auth()). */
+static bool info_allowed(const struct ike_sa *sa)
+{
+	return sa->state >= IKE_ST_ESTABLISHED ||
+	       (sa->state == IKE_ST_INIT_DONE && !sa->initiator && sa->eap);
+}
+
 /* See ike_exchange.h. */
 int ike_sa_handle_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			  struct ike_buf *out, struct ike_exch_result *res)
@@ -1071,8 +1085,10 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 			}
 			break;
 		case INFORMATIONAL:
-			handled = sa->state >= IKE_ST_ESTABLISHED;
-			if (handled)
+			handled = info_allowed(sa);
+			if (handled && sa->state == IKE_ST_INIT_DONE)
+				r = exch_info_in_auth(sa, v, in, out, res);
+			else if (handled)
 				r = exch_info_request(sa, v, in, out, res);
 			break;
 		default:
@@ -1081,9 +1097,9 @@ int ike_sa_handle_request_from(struct ike_sa *sa, const uint8_t *msg,
 	} else {
 		handled = (v->hdr.exchange == IKE_AUTH && !sa->initiator &&
 			   sa->state == IKE_ST_INIT_DONE) ||
-			  ((v->hdr.exchange == CREATE_CHILD_SA ||
-			    v->hdr.exchange == INFORMATIONAL) &&
-			   sa->state >= IKE_ST_ESTABLISHED);
+			  (v->hdr.exchange == CREATE_CHILD_SA &&
+			   sa->state >= IKE_ST_ESTABLISHED) ||
+			  (v->hdr.exchange == INFORMATIONAL && info_allowed(sa));
 	}
 	sa->net->rx_local = sa->net->rx_remote = NULL;
 	if ((r == -EILSEQ || r == -EBADMSG) && handled) {
@@ -1128,7 +1144,8 @@ static uint8_t pend_exchange(uint8_t kind)
 	case IKE_PEND_DELETE_CHILD:
 	case IKE_PEND_DELETE_IKE:
 	case IKE_PEND_LIVENESS:
-	case IKE_PEND_UPDATE_ADDR: return INFORMATIONAL;
+	case IKE_PEND_UPDATE_ADDR:
+	case IKE_PEND_AUTH_FAILED: return INFORMATIONAL;
 	default: return 0;
 	}
 }

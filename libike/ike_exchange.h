@@ -105,6 +105,9 @@ enum ike_auth_fail {
 	IKE_AF_PROTOCOL,	/* malformed / unexpected EAP, TLS failure,
 				 * too many rounds or too much data */
 	IKE_AF_INTERNAL,	/* resource or callback failure */
+	IKE_AF_PEER_ABORT,	/* the initiator gave up during IKE_AUTH
+				 * (INFORMATIONAL with an error notify or a
+				 * Delete, 2.21.2) before we found a reason */
 };
 
 /* The client certificate seen (EAP-TLS or certificate AUTH). */
@@ -121,7 +124,11 @@ struct ike_peer_cert_info {
  * kept for the SA's life (also after a failure, for the auth log). */
 struct ike_auth_info {
 	uint8_t method;		/* enum ike_peer_method, IKE_PM_NONE until known */
-	uint8_t fail;		/* enum ike_auth_fail, IKE_AF_NONE on success */
+	uint8_t fail;		/* enum ike_auth_fail, IKE_AF_NONE on success;
+				 * set as soon as the failure is known: for
+				 * EAP-MSCHAPv2 when the Failure request goes
+				 * out, while the SA is still INIT_DONE
+				 * awaiting the client's last word */
 	/* the authenticated user: EAP-MSCHAPv2 name without "DOMAIN\"
 	 * (falling back to the EAP identity, then the IKE ID); EAP-TLS: the
 	 * EAP identity or, when empty, the IKE ID; empty for PSK / pubkey
@@ -207,6 +214,12 @@ struct ike_exch_cfg {
 	 * 0 = only peer_auth (PSK or SIG).  Certificate AUTH is checked
 	 * against trust, PSK against peer_psk or psk_lookup(). */
 	uint32_t methods;
+	/* Responder: answer an initiator that authenticated with a shared
+	 * key (method 2) with AUTH by the same key, and no CERT (what
+	 * NetworkManager-strongswan, iOS and Android expect in their PSK
+	 * modes: RFC 7296 2.15 lets each side choose its method); false =
+	 * always our cfg->auth */
+	bool psk_reply;
 	bool eap_identity_round;	/* responder: EAP-Identity first (Windows) */
 	uint8_t eap_first;		/* responder: EAP_TYPE_MSCHAPV2 / _TLS to
 					 * offer first; 0 = MSCHAPv2 when allowed */
@@ -233,6 +246,18 @@ struct ike_exch_cfg {
 	 */
 	int (*cp_assign)(void *arg, const struct ike_sa *sa,
 			 struct ike_cp_reply *out);
+	/*
+	 * Responder: the selectors this peer may reach, i.e. what TSr is
+	 * narrowed to (2.9) instead of ts_local (a per-user split tunnel).
+	 * Called once per IKE SA when the peer is authenticated, after
+	 * cp_assign and before the first CHILD SA; the result stays with the
+	 * IKE SA (and the SAs that rekey it) for every later CHILD SA.
+	 * Returns 0 with *out filled (out->n = 0 .. IKE_MAX_TS valid
+	 * selectors; 0 means nothing is reachable: TS_UNACCEPTABLE), any
+	 * negative value = use ts_local.  NULL = ts_local for everyone.
+	 */
+	int (*ts_local_for)(void *arg, const struct ike_sa *sa,
+			    struct ike_ts_list *out);
 	void *auth_arg;			/* first argument of the callbacks */
 
 	/* ---- inbound ESP SPIs ----
@@ -301,6 +326,7 @@ enum ike_pend_kind {
 	IKE_PEND_CHILD_NEW, IKE_PEND_CHILD_REKEY, IKE_PEND_IKE_REKEY,
 	IKE_PEND_DELETE_CHILD, IKE_PEND_DELETE_IKE, IKE_PEND_LIVENESS,
 	IKE_PEND_UPDATE_ADDR,	/* engine-net: RFC 4555 UPDATE_SA_ADDRESSES */
+	IKE_PEND_AUTH_FAILED,	/* initiator: N(AUTHENTICATION_FAILED), 2.21.2 */
 };
 
 struct ike_pending {
@@ -340,6 +366,9 @@ struct ike_sa {
 	uint8_t peer_id[IKE_EXCH_MAX_ID];
 	size_t peer_id_len;
 	uint8_t peer_auth_method;	/* AUTH method the peer used */
+	struct ike_key reply_psk;	/* responder with cfg->psk_reply: the
+					 * initiator's verified key, for our AUTH;
+					 * wiped once IKE_AUTH is over */
 	uint8_t peer_auth_hash;		/* signatures: enum ike_hash_alg used */
 	bool peer_auth_pss;		/* signatures: RSASSA-PSS */
 	bool cp_have_ip4;		/* initiator: address assigned by CP */
@@ -371,6 +400,14 @@ struct ike_sa {
 	 * authenticated (responder) */
 	struct ike_eap_state *eap;
 	struct ike_auth_info auth;
+
+	/* Responder: the selectors fixed for this peer in IKE_AUTH, used by
+	 * every later CHILD SA (and kept over IKE rekeys): TSr from
+	 * cfg->ts_local_for, TSi = the addresses CP assigned (so a second
+	 * CHILD SA cannot claim another client's address).  When not set,
+	 * cfg->ts_local / cfg->ts_remote apply. */
+	bool have_own_local, have_own_remote;
+	struct ike_ts_list own_local, own_remote;
 };
 
 /* What a handler did (all fields set on every call). */
@@ -457,6 +494,24 @@ int ike_rekey_ike_build(struct ike_sa *sa, struct ike_buf *out);
  * of the IKE SA (idx < 0), or an empty liveness check (ike_exch_liveness_build). */
 int ike_exch_delete_build(struct ike_sa *sa, int idx, struct ike_buf *out);
 int ike_exch_liveness_build(struct ike_sa *sa, struct ike_buf *out);
+
+/*
+ * Initiator giving up during IKE_AUTH (2.21.2: "... the initiator ... sends
+ * an INFORMATIONAL message with AUTHENTICATION_FAILED"): an INFORMATIONAL
+ * request with N(AUTHENTICATION_FAILED), sent between EAP rounds (state
+ * INIT_DONE after a response with res->auth_continue) or on an ESTABLISHED
+ * SA whose responder we do not accept.  Its response marks the SA FAILED.
+ * strongSwan sends this instead of acknowledging an MSCHAPv2 Failure.
+ * -EINVAL for a responder or another state, -EBUSY as the other builders.
+ *
+ * The responder side: while IKE_AUTH with EAP is in progress, an
+ * INFORMATIONAL request carrying an error notify or a Delete of the IKE SA
+ * is answered with an empty INFORMATIONAL and FAILS the SA
+ * (sa->auth.fail keeps the reason already found, e.g. a bad password,
+ * else IKE_AF_PEER_ABORT); other INFORMATIONAL requests are answered and
+ * IKE_AUTH goes on.
+ */
+int ike_exch_auth_failed_build(struct ike_sa *sa, struct ike_buf *out);
 
 /* ---- Receiving ------------------------------------------------------------------ */
 

@@ -7,7 +7,8 @@
  *                                      SAr2, TSi, TSr}
  *
  * Peer authentication: shared key (method 2; the key from cfg->peer_psk or
- * the psk_lookup callback) or a signature (methods 1, 9-11, 14) with a
+ * the psk_lookup callback; with cfg->psk_reply a responder answers such an
+ * initiator with AUTH by the same key) or a signature (methods 1, 9-11, 14) with a
  * certificate chain verified against the configured CA store, whose
  * end-entity certificate must name the peer's ID; cfg->methods limits what
  * a responder accepts.  A request without AUTH asks for EAP (2.16): the
@@ -62,6 +63,7 @@ const char *ike_auth_fail_name(unsigned int f)
 	case IKE_AF_PEER_ID: return "IDr not ours";
 	case IKE_AF_PROTOCOL: return "protocol error";
 	case IKE_AF_INTERNAL: return "internal error";
+	case IKE_AF_PEER_ABORT: return "abandoned by the client";
 	default: return "unknown";
 	}
 }
@@ -217,13 +219,16 @@ static int put_auth(const struct ike_sa *sa, struct ike_msg_builder *mb,
 	ike_buf_init(&oct);
 	ike_buf_init(&sig);
 	r = octets(sa, sa->initiator, idb, idb_len, &oct);
-	if (r == 0 && (msk || cfg->auth == IKE_EXCH_AUTH_PSK)) {
+	if (r == 0 && (msk || sa->reply_psk.ptr || cfg->auth == IKE_EXCH_AUTH_PSK)) {
 		uint8_t a[64];
 
 		if (msk)
 			r = ike_auth_eap(sa->keys.prf, msk->ptr, msk->len,
 					 sa->initiator ? &sa->keys.sk_pi :
 					 &sa->keys.sk_pr, oct.data, oct.len, a);
+		else if (sa->reply_psk.ptr)	/* cfg->psk_reply */
+			r = ike_auth_psk(sa->keys.prf, sa->reply_psk.ptr,
+					 sa->reply_psk.len, oct.data, oct.len, a);
 		else
 			r = ike_auth_psk(sa->keys.prf, cfg->psk, cfg->psk_len,
 					 oct.data, oct.len, a);
@@ -268,7 +273,7 @@ int exch_auth_put_identity(const struct ike_sa *sa, struct ike_msg_builder *mb,
 	if (r == 0)
 		r = ike_id_build(mb, id_pl, cfg->id_type, cfg->id, cfg->id_len);
 	for (size_t i = 0; r == 0 && cfg->auth == IKE_EXCH_AUTH_SIG &&
-	     i < cfg->n_certs; i++)
+	     !sa->reply_psk.ptr && i < cfg->n_certs; i++)
 		r = ike_cert_build(mb, IKE_CERT_X509_SIG, cfg->certs[i].ptr,
 				   cfg->certs[i].len);
 	if (r == 0 && sa->initiator && cfg->peer_auth == IKE_EXCH_AUTH_SIG)
@@ -497,6 +502,12 @@ int exch_auth_verify_peer(struct ike_sa *sa, const struct ike_chain *in)
 						  oct.data, oct.len, a.data,
 						  a.len) < 0)
 			r = auth_refuse(sa, IKE_AF_BAD_AUTH);
+		if (r == 0 && !sa->initiator && sa->cfg->psk_reply) {
+			/* our AUTH will use the same key (cfg->psk_reply) */
+			ike_key_free(&sa->reply_psk);
+			sa->reply_psk = k;
+			memset(&k, 0, sizeof(k));
+		}
 		ike_key_free(&k);
 	} else {
 		EVP_PKEY *key = peer_cert_key(sa, in, &id);
@@ -743,6 +754,43 @@ int exch_child_select(const struct ike_chain *in,
 	return 0;
 }
 
+/* See ike_exchange_int.h. */
+const struct ike_ts_list *exch_perm_local(const struct ike_sa *sa)
+{
+	return sa->have_own_local ? &sa->own_local : &sa->cfg->ts_local;
+}
+
+/* See ike_exchange_int.h. */
+const struct ike_ts_list *exch_perm_remote(const struct ike_sa *sa)
+{
+	return sa->have_own_remote ? &sa->own_remote : &sa->cfg->ts_remote;
+}
+
+/* Responder: fix the selectors of this peer once it is authenticated
+ * (cfg->ts_local_for; perm_i holds the CP-assigned addresses when cp). */
+static void fix_own_selectors(struct ike_sa *sa, const struct ike_ts_list *perm_i, bool cp)
+{
+	const struct ike_exch_cfg *cfg = sa->cfg;
+
+	if (cp) {
+		sa->own_remote = *perm_i;
+		sa->have_own_remote = true;
+	}
+	if (cfg->ts_local_for) {
+		struct ike_ts_list own;
+		bool ok;
+
+		memset(&own, 0, sizeof(own));
+		ok = cfg->ts_local_for(cfg->auth_arg, sa, &own) == 0 && own.n <= IKE_MAX_TS;
+		for (size_t i = 0; ok && i < own.n; i++)
+			ok = ike_ts_valid(&own.ts[i]);
+		if (ok) {
+			sa->own_local = own;
+			sa->have_own_local = true;
+		}
+	}
+}
+
 /* Responder: the CP reply (3.15.4). */
 static void put_cp_reply(struct ike_msg_builder *mb,
 			 const struct ike_cp_reply *reply)
@@ -783,6 +831,7 @@ int exch_auth_fail(struct ike_sa *sa, uint32_t msg_id, uint8_t reason,
 	res->notify = IKE_N_AUTHENTICATION_FAILED;
 	sa->state = IKE_ST_FAILED;
 	exch_eap_free(sa);
+	ike_key_free(&sa->reply_psk);
 	return r < 0 ? r : 1;
 }
 
@@ -833,6 +882,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 						 reply->ip6, 128, 0, 0, 65535);
 		}
 	}
+	fix_own_selectors(sa, &perm_i, cp_reply);
 	nm = exch_child_offer(sa, 0, 0, mine, IKE_EXCH_MAX_PROPS);
 	if (child_err) {
 		/* keep INTERNAL_ADDRESS_FAILURE */
@@ -840,7 +890,7 @@ int exch_auth_finish(struct ike_sa *sa, uint32_t msg_id,
 		child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 	} else {
 		r = exch_child_select(req, mine, (size_t)nm, &perm_i,
-				      &cfg->ts_local, &sel, &tsi, &tsr);
+				      exch_perm_local(sa), &sel, &tsi, &tsr);
 		if (r < 0)
 			return r;
 		child_err = (uint16_t)r;
@@ -932,7 +982,9 @@ int exch_auth_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		 * response" */
 		return exch_auth_fail(sa, v->hdr.msg_id, IKE_AF_BAD_AUTH, -1,
 				      out, res);
-	return exch_auth_finish(sa, v->hdr.msg_id, in, NULL, out, res);
+	r = exch_auth_finish(sa, v->hdr.msg_id, in, NULL, out, res);
+	ike_key_free(&sa->reply_psk);	/* IKE_AUTH is over either way */
+	return r;
 }
 
 /* Is every selector of got inside one of want (the responder may only

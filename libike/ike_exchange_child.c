@@ -512,7 +512,7 @@ static int child_request(struct ike_sa *sa, const struct ike_chain *in,
 		return 0;
 	}
 	r = exch_child_select(in, mine, child_policy(sa, mine),
-			      &sa->cfg->ts_remote, &sa->cfg->ts_local, &sel,
+			      exch_perm_remote(sa), exch_perm_local(sa), &sel,
 			      &tsi, &tsr);
 	if (r != 0) {
 		if (r > 0)

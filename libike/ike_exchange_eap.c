@@ -392,8 +392,13 @@ static int ms_response(struct ike_sa *sa, const struct ike_eap *ep,
 		sodium_memzero(auth_str, sizeof(auth_str));
 	} else {
 		/* draft-kamath 2: a Failure request, which the peer
-		 * acknowledges before EAP-Failure (Windows expects it) */
+		 * acknowledges before EAP-Failure (Windows expects it) or
+		 * answers with an INFORMATIONAL AUTHENTICATION_FAILED
+		 * (strongSwan); the reason is known now, so the caller may
+		 * log and count it before either arrives */
 		e->ms_fail = why;
+		if (!sa->auth.fail)
+			sa->auth.fail = why;
 		r = ike_mschap_build_failure(pkt, e->id, e->ms_id, err, false,
 					     e->auth_chal, "authentication failed");
 		e->phase = RP_MS_FAILURE;

@@ -1,8 +1,9 @@
 /*
  * ike_exchange_info.c — INFORMATIONAL exchanges, both roles (RFC 7296 1.4):
  * Delete of CHILD SAs and of the IKE SA (1.4.1), liveness checks (2.4),
- * and MOBIKE (RFC 4555): UPDATE_SA_ADDRESSES with NAT detection (3.5),
- * COOKIE2 (3.8), the address notifies (3.6).  The dispatch of received
+ * MOBIKE (RFC 4555): UPDATE_SA_ADDRESSES with NAT detection (3.5),
+ * COOKIE2 (3.8), the address notifies (3.6), and an initiator giving up
+ * during IKE_AUTH with AUTHENTICATION_FAILED (2.21.2), both roles.  The dispatch of received
  * messages (ike_exchange.c) calls exch_info_request / exch_info_response.
  */
 #include <stdlib.h>
@@ -88,6 +89,84 @@ int ike_exch_liveness_build(struct ike_sa *sa, struct ike_buf *out)
 	r = send_info(sa, &in, IKE_PL_NONE, IKE_PEND_LIVENESS, -1, out);
 	ike_buf_free(&in);
 	return r;
+}
+
+/* See ike_exchange.h: INFORMATIONAL with N(AUTHENTICATION_FAILED) from an
+ * initiator that gives up (2.21.2). */
+int ike_exch_auth_failed_build(struct ike_sa *sa, struct ike_buf *out)
+{
+	struct ike_buf in;
+	struct ike_msg_builder mb;
+	int r;
+
+	if (!sa->initiator)
+		return -EINVAL;
+	if (sa->pend.kind != IKE_PEND_NONE)
+		return -EBUSY;
+	/* mid-EAP (2.16: between IKE_AUTH rounds) or after the responder's
+	 * last IKE_AUTH response */
+	if (!(sa->state == IKE_ST_INIT_DONE && sa->eap) &&
+	    sa->state != IKE_ST_ESTABLISHED)
+		return -EINVAL;
+	ike_buf_init(&in);
+	ike_mb_begin_chain(&mb, &in);
+	ike_notify_build(&mb, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
+	r = ike_mb_finish(&mb);
+	if (r >= 0)
+		r = send_info(sa, &in, mb.first, IKE_PEND_AUTH_FAILED, -1, out);
+	ike_buf_free(&in);
+	return r;
+}
+
+/*
+ * Responder, IKE_AUTH with EAP in progress (state INIT_DONE, sa->eap set):
+ * an INFORMATIONAL request from the initiator.  2.21.2 lets an initiator
+ * that will not go on say so with AUTHENTICATION_FAILED in an
+ * INFORMATIONAL; strongSwan does exactly that after an EAP-MSCHAPv2
+ * Failure request instead of acknowledging it.  An error notify (3.10.1,
+ * types below 16384) or a Delete of the IKE SA ends the attempt: answered
+ * with an empty INFORMATIONAL (1.4: "... MUST ... respond"), the SA FAILS
+ * with the reason found so far (a bad password) or IKE_AF_PEER_ABORT.
+ * Anything else (a liveness check) is answered and IKE_AUTH goes on.
+ * -EILSEQ for a malformed payload (answered INVALID_SYNTAX by the
+ * dispatch, which fails an SA in IKE_AUTH).
+ */
+int exch_info_in_auth(struct ike_sa *sa, const struct ike_msg_view *v,
+		      const struct ike_chain *in, struct ike_buf *out,
+		      struct ike_exch_result *res)
+{
+	uint16_t err = 0, g;
+	bool del_ike = false;
+	struct ike_buf ib;
+	struct ike_hdr h;
+	int r;
+
+	if (exch_scan_error(in, &err, &g) < 0)
+		return -EILSEQ;
+	for (size_t i = 0; i < in->n; i++) {
+		struct ike_delete d;
+
+		if (in->pl[i].type != IKE_PL_DELETE)
+			continue;
+		if (ike_delete_parse(in->pl[i].body, in->pl[i].len, &d) < 0)
+			return -EILSEQ;
+		if (d.protocol == IKE_PROTO_IKE)
+			del_ike = true;
+	}
+	ike_buf_init(&ib);
+	exch_hdr(sa, &h, INFORMATIONAL, true, v->hdr.msg_id);
+	r = exch_seal(sa, out, &h, &ib, IKE_PL_NONE);
+	ike_buf_free(&ib);
+	if (r < 0)
+		return r;
+	if (err || del_ike) {
+		if (!sa->auth.fail)
+			sa->auth.fail = IKE_AF_PEER_ABORT;
+		sa->state = IKE_ST_FAILED;
+		exch_eap_free(sa);
+		res->ike_deleted = del_ike;
+	}
+	return 1;
 }
 
 /* Index of the CHILD SA whose outbound SPI (the peer's inbound) is spi. */
@@ -346,6 +425,11 @@ int exch_info_response(struct ike_sa *sa, const struct ike_chain *in,
 	case IKE_PEND_DELETE_IKE:
 		sa->state = IKE_ST_DELETED;
 		res->ike_deleted = true;
+		break;
+	case IKE_PEND_AUTH_FAILED:
+		/* 2.21.2: we gave up; the exchange only closes the attempt */
+		sa->state = IKE_ST_FAILED;
+		exch_eap_free(sa);
 		break;
 	case IKE_PEND_UPDATE_ADDR:
 		if (!err) {

@@ -100,6 +100,11 @@ int exch_child_select(const struct ike_chain *in,
 		      struct ike_proposal *sel, struct ike_ts_list *tsi,
 		      struct ike_ts_list *tsr);
 
+/* Responder: what TSr / TSi of a CHILD SA of sa may be narrowed to (the
+ * selectors fixed in IKE_AUTH, else the configuration's). */
+const struct ike_ts_list *exch_perm_local(const struct ike_sa *sa);
+const struct ike_ts_list *exch_perm_remote(const struct ike_sa *sa);
+
 /* Parse the TSi and TSr payloads of in (3.13); -EBADMSG. */
 int exch_parse_ts(const struct ike_chain *in, struct ike_ts_list *tsi,
 		  struct ike_ts_list *tsr);
@@ -210,5 +215,10 @@ int exch_info_request(struct ike_sa *sa, const struct ike_msg_view *v,
 		      struct ike_exch_result *res);
 int exch_info_response(struct ike_sa *sa, const struct ike_chain *in,
 		       struct ike_exch_result *res);
+/* Responder: an INFORMATIONAL request while IKE_AUTH with EAP runs (see
+ * ike_exch_auth_failed_build() in ike_exchange.h); 1 or -EILSEQ. */
+int exch_info_in_auth(struct ike_sa *sa, const struct ike_msg_view *v,
+		      const struct ike_chain *in, struct ike_buf *out,
+		      struct ike_exch_result *res);
 
 #endif

@@ -6,9 +6,10 @@
 set -eu
 what=${1:-build}
 build_pkgs="gcc meson ninja-build pkg-config libssl-dev libsodium-dev libmnl-dev
-libsqlite3-dev libsystemd-dev libnftables-dev libnftnl-dev openssl"
+libsqlite3-dev libsystemd-dev libnftables-dev libnftnl-dev openssl
+libjansson-dev libarchive-dev zlib1g-dev"
 test_pkgs="clang libclang-rt-14-dev python3 iproute2 iputils-ping tcpdump
-util-linux coreutils file libstrongswan sqlite3
+util-linux coreutils file libstrongswan sqlite3 nftables
 strongswan-swanctl charon-systemd strongswan-charon strongswan-pki
 libcharon-extra-plugins libcharon-extauth-plugins libstrongswan-extra-plugins
 libstrongswan-standard-plugins qemu-system-x86 busybox-static cpio kmod"

@@ -3,8 +3,9 @@
 #     . "${RAG_E2E_LIB:-$(dirname "$0")/lib.sh}"
 #     . "$(dirname "${RAG_E2E_LIB:-$0}")/lib_rag.sh"
 #
-#   gateway     gw_setup, gw_start, gw_stop, gw_user_add, gw_ctl, gw_trust,
-#               gw_sa_list_has, gw_conn_log_has, gw_has_ike_sa
+#   gateway     gw_setup, gw_start, gw_stop, gw_user_add, gw_user_add_psk,
+#               gw_ctl, gw_trust, gw_sa_list_has, gw_conn_log_has, gw_log_has,
+#               gw_log_count, gw_has_ike_sa
 #   client      cl_profile, cl_conf, cl_start, cl_initiate, cl_terminate
 #   kernel      xf_algs, xf_count, xf_policies
 #   scenario    rag_scenario_begin, rag_connect_and_ping, rag_disconnect_clean
@@ -34,9 +35,17 @@ GW_NS=gw
 # GW_IKE GW_ESP    [proposals] ike / esp      GW_LEGACY  [proposals] legacy
 # GW_METHODS       [auth] methods
 # GW_DPD GW_IKE_LIFETIME GW_CHILD_LIFETIME GW_HALF_OPEN   [timers]
-# GW_LOCKOUT       [auth] lockout-threshold
+# GW_LOCKOUT       [auth] lockout-threshold    GW_LOCKOUT_TIME  [auth] lockout-time
+# GW_SPLIT         [pool] split-tunnel (no unless set)
 # GW_SS_AUTH       reference gateway only: the client auth it expects
 #                  (eap-mschapv2 | eap-tls | pubkey | psk)
+# GW_SS_CHARON_EXTRA  reference gateway only: more strongswan.conf lines
+#                  inside charon { } (tests/bench sizes its IKE SA table)
+# GW_POLICY        open (default): an access policy permitting everything to
+#                  the group "everyone", and every gw_user_add* user in it:
+#                  ragd enforces "no match = deny" (INTERFACES.md), so a
+#                  gateway without a rule carries no traffic at all.
+#                  none: no policy (the script builds its own, ragd_acl.sh)
 gw_defaults() {
 	GW_ID=${GW_ID:-vpn.test}
 	GW_CERT=${GW_CERT:-}
@@ -51,7 +60,9 @@ gw_defaults() {
 	GW_CHILD_LIFETIME=${GW_CHILD_LIFETIME:-8h}
 	GW_HALF_OPEN=${GW_HALF_OPEN:-1000}
 	GW_LOCKOUT=${GW_LOCKOUT:-5}
+	GW_LOCKOUT_TIME=${GW_LOCKOUT_TIME:-15m}
 	GW_SS_AUTH=${GW_SS_AUTH:-eap-mschapv2}
+	GW_POLICY=${GW_POLICY:-open}
 	GW_DIR=$E2E_WORK/gateway
 	mkdir -p "$GW_DIR"
 }
@@ -80,12 +91,12 @@ gw_write_ragd_conf() {
 		echo "ipv4 = $E2E_POOL4"
 		echo "dns = 198.51.100.53"
 		echo "dns-domain = corp.test"
-		echo "split-tunnel = no"
+		echo "split-tunnel = ${GW_SPLIT:-no}"
 		echo
 		echo "[auth]"
 		echo "methods = $GW_METHODS"
 		echo "lockout-threshold = $GW_LOCKOUT"
-		echo "lockout-time = 15m"
+		echo "lockout-time = $GW_LOCKOUT_TIME"
 		echo
 		echo "[timers]"
 		echo "dpd = $GW_DPD"
@@ -147,6 +158,8 @@ gw_start() {
 		GW_TRUST=$GW_DIR/state/ca.crt
 		[ -s "$GW_TRUST" ] || e2e_fail "ragd generated no CA at $GW_TRUST"
 	fi
+	[ "$GW_POLICY" = open ] && gw_policy_open
+	return 0
 }
 
 # _dur_s DURATION: "30s", "15m", "8h", "2d" or plain seconds -> seconds.
@@ -182,7 +195,8 @@ _gw_start_strongswan() {
 	GW_TRUST=${GW_TRUST:?GW_TRUST must name the issuing CA of GW_CERT}
 	# half-open-limit -> cookie_threshold; no per-IP blocking below it
 	SS_CHARON_EXTRA="cookie_threshold = $GW_HALF_OPEN
-  block_threshold = 1000" SS_PLUGINS_EXTRA="eap-tls ${SS_PLUGINS_EXTRA:-}" ss_instance gw "$GW_NS"
+  block_threshold = 1000
+  ${GW_SS_CHARON_EXTRA:-}" SS_PLUGINS_EXTRA="eap-tls ${SS_PLUGINS_EXTRA:-}" ss_instance gw "$GW_NS"
 	d=$(ss_dir gw)
 	# the certificate file may hold a chain: split it for swanctl
 	awk -v dir="$d/swanctl/x509" 'BEGIN { n = 0 } /BEGIN CERT/ { f = dir "/gw" (n ? "-chain" n : "") ".crt"; n++ }
@@ -247,7 +261,30 @@ EOF
 }
 
 # gw_ctl ARGS...: rag-ctl against this test's ragd.
-gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock "$RAG_CTL_BIN" "$@"; }
+# RAG_CONF: the log commands read the databases named by this test's
+# ragd.conf (state-dir), not /etc/rag/ragd.conf.
+gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock RAG_CONF=$GW_DIR/ragd.conf "$RAG_CTL_BIN" "$@"; }
+
+# gw_ctl_ok DESC ARGS...: rag-ctl ARGS must succeed (else FAIL with its output).
+gw_ctl_ok() {
+	local desc=$1 out
+	shift
+	out=$(gw_ctl "$@" 2>&1) || { printf '%s\n' "$out"; e2e_fail "$desc: rag-ctl $*"; }
+}
+
+# gw_policy_open: GW_POLICY=open (see gw_defaults): group "everyone" may
+# reach every address with every service, not logged.
+gw_policy_open() {
+	gw_ctl_ok "open policy" group add everyone
+	gw_ctl_ok "open policy" hostgroup add anywhere 0.0.0.0/0 ::/0
+	gw_ctl_ok "open policy" servicegroup add anything any
+	gw_ctl_ok "open policy" rule add --user-group everyone --host-group anywhere \
+		--service-group anything --action permit --no-log
+	e2e_log "access policy: group everyone may reach anything (GW_POLICY=open)"
+}
+
+# _gw_policy_groups: the `user add` options GW_POLICY asks for.
+_gw_policy_groups() { [ "${GW_POLICY:-open}" = open ] && echo "--group everyone"; return 0; }
 
 # gw_user_add NAME PASSWORD [rag-ctl user add options...]: create a user the
 # way an admin does (`rag-ctl user add NAME --password-stdin`).  In the
@@ -271,9 +308,26 @@ EOF
 		ss_swanctl gw --load-creds > /dev/null 2>&1 || e2e_fail "reference gateway: load-creds"
 		return
 	fi
-	out=$(printf '%s\n' "$pw" | gw_ctl user add "$name" --password-stdin "$@" 2>&1) ||
+	# shellcheck disable=SC2046
+	out=$(printf '%s\n' "$pw" | gw_ctl user add "$name" --password-stdin $(_gw_policy_groups) \
+		"$@" 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name"; }
 	e2e_pass "rag-ctl user add $name --password-stdin $*"
+}
+
+# gw_user_add_psk NAME PSK [rag-ctl user add options...]: a user whose
+# secret is a pre-shared key (`rag-ctl user add NAME --psk-stdin`, at least
+# 20 bytes).  In the reference gateway as gw_user_add.
+gw_user_add_psk() {
+	local name=$1 psk=$2 out
+	shift 2
+	if ! gw_is_ragd; then
+		gw_user_add "$name" "$psk"
+		return
+	fi
+	out=$(printf '%s\n' "$psk" | gw_ctl user add "$name" --psk-stdin "$@" 2>&1) ||
+		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name --psk-stdin"; }
+	e2e_pass "rag-ctl user add $name --psk-stdin $*"
 }
 
 # gw_user_add_cert NAME DN: a certificate user (`rag-ctl user add NAME
@@ -281,7 +335,8 @@ EOF
 gw_user_add_cert() {
 	local out
 	gw_is_ragd || return 0	# the reference gateway trusts the CA alone
-	out=$(gw_ctl user add "$1" --cert-subject "$2" 2>&1) ||
+	# shellcheck disable=SC2046
+	out=$(gw_ctl user add "$1" --cert-subject "$2" $(_gw_policy_groups) 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $1 --cert-subject '$2'"; }
 	e2e_pass "rag-ctl user add $1 --cert-subject '$2'"
 }
@@ -345,6 +400,50 @@ gw_conn_log_has() {
 	[ "$(sqlite3 "$GW_DIR/state/logs.db" \
 		"SELECT count(*) FROM connection WHERE event = '$ev' AND ('$user' = '' OR user = '$user')" \
 		2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
+# gw_log_has TYPE FIELD VALUE [USER [REASON]]: the log TYPE (connection,
+# auth) holds ONE row whose FIELD (event / result) is VALUE, for USER when
+# given, whose reason contains REASON when given.  Read like
+# gw_conn_log_has: `rag-ctl --json log search`, or logs.db while that
+# command answers "not implemented yet".
+gw_log_has() {
+	local type=$1 field=$2 val=$3 user=${4:-} reason=${5:-} out args=()
+	[ -n "$user" ] && args=(--user "$user")
+	if out=$(gw_ctl --json log search --type "$type" "${args[@]}" 2>&1); then
+		printf '%s' "$out" | python3 -c '
+import json, sys
+f, v, u, r = sys.argv[1:5]
+rows = json.load(sys.stdin)
+sys.exit(0 if any(str(x.get(f)) == v and (not u or x.get("user") == u) and
+                  r in str(x.get("reason") or "") for x in rows) else 1)' \
+			"$field" "$val" "$user" "$reason"
+		return
+	fi
+	printf '%s' "$out" | grep -q 'not implemented' || return 1
+	local sq="'"
+	[ "$(sqlite3 "$GW_DIR/state/logs.db" \
+		"SELECT count(*) FROM $type WHERE $field = '${val//$sq/$sq$sq}' AND
+		 ('${user//$sq/$sq$sq}' = '' OR user = '${user//$sq/$sq$sq}') AND
+		 instr(coalesce(reason, ''), '${reason//$sq/$sq$sq}') > 0" 2>/dev/null)" -gt 0 ] 2>/dev/null
+}
+
+# gw_log_count TYPE FIELD VALUE [USER]: how many such rows (logs.db, or the
+# JSON of `rag-ctl log search` once it answers).
+gw_log_count() {
+	local type=$1 field=$2 val=$3 user=${4:-} out args=() sq="'"
+	[ -n "$user" ] && args=(--user "$user")
+	if out=$(gw_ctl --json log search --type "$type" "${args[@]}" 2>&1); then
+		printf '%s' "$out" | python3 -c '
+import json, sys
+f, v, u = sys.argv[1:4]
+print(sum(1 for x in json.load(sys.stdin)
+          if str(x.get(f)) == v and (not u or x.get("user") == u)))' "$field" "$val" "$user"
+		return
+	fi
+	sqlite3 "$GW_DIR/state/logs.db" \
+		"SELECT count(*) FROM $type WHERE $field = '${val//$sq/$sq$sq}' AND
+		 ('${user//$sq/$sq$sq}' = '' OR user = '${user//$sq/$sq$sq}')" 2>/dev/null || echo 0
 }
 
 # gw_no_ike_sa: the gateway holds no IKE SA.

@@ -6,8 +6,11 @@
 #   1. wrong password (EAP-MSCHAPv2, RFC 2759): the client gets
 #      AUTHENTICATION_FAILED (RFC 7296 3.10.1), the MS-CHAPv2 Failure E=691
 #      (RFC 2759 6) or an EAP-Failure, no XFRM
-#      state or policy appears in the gateway, and the connection log has a
-#      `fail` row for the user
+#      state or policy appears in the gateway, the connection log has a
+#      `fail` row and the auth log a `failure` row for the user, both with
+#      the reason "bad password", and the SA is gone (strongSwan answers
+#      the Failure request with an INFORMATIONAL AUTHENTICATION_FAILED
+#      mid-EAP, RFC 7296 2.21.2, which ragd answers and ends the SA on)
 #   2. no common IKE proposal: the client gets NO_PROPOSAL_CHOSEN (RFC 7296
 #      2.7, 3.10.1)
 #   3. a flood of IKE_SA_INIT requests from 40 source ports on 20 addresses
@@ -94,6 +97,13 @@ if gw_is_ragd; then
 	e2e_wait 40 "fail row" gw_conn_log_has fail alice ||
 		e2e_fail "wrong password: no 'fail' row for alice in the connection log"
 	e2e_pass "wrong password: connection log has a 'fail' row for alice"
+	e2e_check "wrong password: the 'fail' row gives the reason 'bad password'" \
+		gw_log_has connection event fail alice 'bad password'
+	e2e_check "wrong password: auth log has a 'failure' row for alice, reason 'bad password'" \
+		gw_log_has auth result failure alice 'bad password'
+	e2e_check "wrong password: the auth-log row has the client address 192.0.2.12" \
+		test "$(sqlite3 "$GW_DIR/state/logs.db" \
+			"SELECT client_addr FROM auth WHERE user = 'alice' AND result = 'failure'")" = 192.0.2.12
 	e2e_wait 10 "no SA" gw_no_ike_sa ||
 		e2e_fail "wrong password: rag-ctl sa list still shows an SA"
 	e2e_pass "wrong password: rag-ctl sa list is empty"

@@ -263,13 +263,15 @@ e2e_check "alice's client saw the DELETE" e2e_wait 10 "client SA gone" ss_no_sa 
 ss_swanctl c1 --initiate --ike bad --child bad > "$D/initiate-bad.log" 2>&1 || true
 e2e_check "wrong password: the client got the MSCHAPv2 failure" \
 	e2e_wait 10 "client failure" grep -q "EAP-MS-CHAPv2 failed with error ERROR_AUTHENTICATION_FAILURE" "$D/charon.log"
-# (ragd logs "authentication of 'bob' failed ... bad password" only once the
-# engine reports the failure when it sends the MSCHAPv2 Failure request;
-# strongSwan aborts there instead of acknowledging: see the runtime report)
-e2e_check "wrong password: the half-open SA expires (30 s half-open timeout)" \
-	e2e_wait 40 "no SA" bash -c "'$CTL' --socket '$SOCK' status | grep -qx 'half-open-sas: 0'"
-e2e_check "wrong password: ragd logs the unfinished authentication of bob" \
-	grep -q "'bob'.*authentication did not complete (eap-mschapv2)" "$LOG"
+# the engine reports the failure when it sends the MSCHAPv2 Failure request;
+# strongSwan then gives up with an INFORMATIONAL AUTHENTICATION_FAILED
+# mid-EAP (RFC 7296 2.21.2), which ragd answers and ends the SA on at once
+e2e_check "wrong password: ragd logs the failed authentication of bob with its reason" \
+	e2e_wait 10 "failure logged" grep -q "authentication of 'bob' failed (eap-mschapv2): bad password" "$LOG"
+e2e_check "wrong password: the half-open SA is gone well before the 30 s timeout" \
+	e2e_wait 10 "no SA" bash -c "'$CTL' --socket '$SOCK' status | grep -qx 'half-open-sas: 0'"
+e2e_check "wrong password: ended by the client's AUTHENTICATION_FAILED, not the timeout" \
+	grep -q "half-open IKE SA removed: IKE_AUTH failed" "$LOG"
 e2e_check "wrong password: no IKE SA" bash -c "'$CTL' --socket '$SOCK' status | grep -qx 'ike-sas: 0'"
 
 # SIGTERM: DELETE for every IKE SA, exit 0

@@ -4,7 +4,9 @@
  * algorithms, bytes, reason)") with the fields of INTERFACES.md "The three
  * logs" (connection and auth), written off the caller's thread in batched
  * transactions, and issue 5's "SIGTERM loses no row": connlog_close()
- * flushes everything queued.
+ * flushes everything queued.  And the acl log (issue 4 point 5: "time,
+ * user, virtual IP, destination, protocol, port, verdict, rule ID" and the
+ * number of denials suppressed by the rate limit).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -169,6 +171,59 @@ static void test_rows(void)
 	connlog_close(l);
 }
 
+/* acl rows: permit with a rule, default deny (rule_id NULL), a protocol
+ * without ports (NULL), a summary row carrying a suppressed count. */
+static void test_acl_rows(void)
+{
+	struct connlog *l;
+	struct connlog_acl a;
+	char err[256];
+	uint64_t w, f, d;
+
+	CHECK_INT(connlog_open(&l, dir, err, sizeof(err)), 0);
+	memset(&a, 0, sizeof(a));
+	a.time_ms = 1763600000999;
+	a.permit = true;
+	a.rule_id = 17;
+	a.sa_id = 42;
+	snprintf(a.user, sizeof(a.user), "alice");
+	snprintf(a.vip, sizeof(a.vip), "10.8.0.2");
+	snprintf(a.dst, sizeof(a.dst), "198.51.100.10");
+	snprintf(a.proto, sizeof(a.proto), "tcp");
+	a.src_port = 40000;
+	a.dst_port = 22;
+	CHECK_INT(connlog_acl(l, &a), 0);
+	a.time_ms = 0;
+	a.permit = false;
+	a.rule_id = 0;
+	snprintf(a.proto, sizeof(a.proto), "icmp");
+	a.src_port = a.dst_port = -1;
+	a.suppressed = 5;
+	CHECK_INT(connlog_acl(l, &a), 0);
+	memset(a.user, 'y', sizeof(a.user));	/* unterminated: cut */
+	memset(a.proto, 'z', sizeof(a.proto));
+	a.dst[0] = '\0';
+	a.suppressed = 123;
+	a.dst_port = 70000;			/* out of range: NULL */
+	CHECK_INT(connlog_acl(l, &a), 0);
+	connlog_flush(l);
+	connlog_stats(l, &w, &f, &d);
+	CHECK_INT(w, 3);
+	CHECK_INT(f, 0);
+	CHECK_INT(q_int("SELECT count(*) FROM acl WHERE time_ms = 1763600000999 AND "
+			"user = 'alice' AND sa_id = 42 AND vip = '10.8.0.2' AND "
+			"dst_addr = '198.51.100.10' AND proto = 'tcp' AND src_port = 40000 AND "
+			"dst_port = 22 AND verdict = 'permit' AND rule_id = 17 AND "
+			"suppressed = 0"), 1);
+	CHECK_INT(q_int("SELECT count(*) FROM acl WHERE verdict = 'deny' AND rule_id IS NULL "
+			"AND proto = 'icmp' AND src_port IS NULL AND dst_port IS NULL AND "
+			"suppressed = 5 AND time_ms > 1700000000000"), 1);
+	CHECK_INT(q_int("SELECT count(*) FROM acl WHERE length(user) = 255 AND "
+			"length(proto) = 15 AND dst_addr = '' AND dst_port IS NULL AND "
+			"suppressed = 123"), 1);
+	connlog_close(l);
+}
+
 /* Many rows are batched; close (SIGTERM) loses none of those queued. */
 static void test_close_flushes(void)
 {
@@ -206,6 +261,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	test_rows();
+	test_acl_rows();
 	test_close_flushes();
 	unlink(tpath(CONNLOG_DB_FILE));
 	unlink(tpath("logs.db-wal"));

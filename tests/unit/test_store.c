@@ -89,6 +89,16 @@ static const struct seed seeds[] = {
 	{ "rag", 2, "INSERT INTO user_group (name, created) VALUES ('staff', 2); "
 		    "INSERT INTO user_group_member SELECT u.id, g.id FROM users u, user_group g",
 	  "SELECT count(*) FROM user_group_member" },
+	{ "rag", 3, "INSERT INTO host_group (name, created) VALUES ('servers', 3); "
+		    "INSERT INTO host_group_member SELECT id, 4, x'0a000000', 24 FROM host_group; "
+		    "INSERT INTO service_group (name, created) VALUES ('web', 3); "
+		    "INSERT INTO service_group_member SELECT id, 6, 443, 443 FROM service_group; "
+		    "INSERT INTO rule (position, user_group_id, host_group_id, service_group_id, "
+		    "action, created) SELECT 1, u.id, h.id, s.id, 'permit', 3 "
+		    "FROM user_group u, host_group h, service_group s",
+	  "SELECT count(*) FROM rule r JOIN host_group_member m ON m.group_id = r.host_group_id "
+	  "JOIN service_group_member v ON v.group_id = r.service_group_id "
+	  "WHERE r.action = 'permit' AND r.log = 1 AND m.prefix = 24 AND v.port_lo = 443" },
 	{ "logs", 1, "INSERT INTO connection (time_ms, event, user) "
 		     "VALUES (1700000000000, 'connect', 'alice')",
 	  "SELECT count(*) FROM connection WHERE user = 'alice' AND event = 'connect'" },

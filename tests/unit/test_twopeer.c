@@ -810,6 +810,107 @@ static void test_cp_and_nat(void)
 	pair_free(&p);
 }
 
+/* The responder's per-peer selectors (cfg->ts_local_for, used by ragd's
+ * split tunnel, issue 4 point 3): 2.9 "narrow them to a subset" with what
+ * the callback allows; kept for later CHILD SAs, which are also held to
+ * the CP-assigned address as TSi; 0 selectors = TS_UNACCEPTABLE; a failing
+ * callback falls back to ts_local. */
+static int ts_mode;
+static int ts_calls;
+
+static int ts_local_cb(void *arg, const struct ike_sa *sa, struct ike_ts_list *out)
+{
+	static const uint8_t n1[4] = { 10, 1, 0, 0 }, n2[4] = { 10, 2, 3, 0 };
+
+	(void)arg;
+	(void)sa;
+	ts_calls++;
+	if (ts_mode < 0)
+		return -EIO;
+	out->n = 0;
+	if (ts_mode == 0)
+		return 0;
+	CHECK_INT(ike_ts_from_cidr(&out->ts[out->n++], IKE_TS_IPV4_ADDR_RANGE, n1, 16, 0, 0,
+				   65535), 0);
+	CHECK_INT(ike_ts_from_cidr(&out->ts[out->n++], IKE_TS_IPV4_ADDR_RANGE, n2, 24, 0, 0,
+				   65535), 0);
+	return 0;
+}
+
+/* The initiator's view of child c: TSr must be exactly want[0..n) (/16, /24
+ * as in ts_local_cb) and TSi the assigned address. */
+static void check_child_ts(const struct ike_sa *i, int c, size_t n)
+{
+	static const uint8_t vip[4] = { 10, 9, 0, 5 };
+	struct ike_ts_list want;
+	static const uint8_t n1[4] = { 10, 1, 0, 0 }, n2[4] = { 10, 2, 3, 0 };
+
+	if (c < 0)
+		return;
+	want.n = 0;
+	ike_ts_from_cidr(&want.ts[want.n++], IKE_TS_IPV4_ADDR_RANGE, n1, 16, 0, 0, 65535);
+	ike_ts_from_cidr(&want.ts[want.n++], IKE_TS_IPV4_ADDR_RANGE, n2, 24, 0, 0, 65535);
+	CHECK_INT(i->child[c].tsr.n, n);
+	for (size_t k = 0; k < n && k < i->child[c].tsr.n; k++)
+		CHECK_MEM(&i->child[c].tsr.ts[k], &want.ts[k], sizeof(want.ts[k]));
+	CHECK_INT(i->child[c].tsi.n, 1);
+	CHECK_MEM(i->child[c].tsi.ts[0].start, vip, 4);
+	CHECK_MEM(i->child[c].tsi.ts[0].end, vip, 4);
+}
+
+static void test_ts_local_for(void)
+{
+	static const uint8_t vip[4] = { 10, 9, 0, 5 };
+	struct ike_cp_reply rep;
+	struct ike_exch_result q, s;
+	struct pair p;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.has_ip4 = true;
+	memcpy(rep.ip4, vip, 4);
+	for (ts_mode = -1; ts_mode <= 1; ts_mode++) {
+		pair_init(&p);
+		p.ci.cp_request = true;
+		p.cr.cp_reply = &rep;
+		p.cr.ts_local_for = ts_local_cb;
+		ts_calls = 0;
+		pair_start(&p);
+		CHECK_INT(ike_sa_init_build(p.i, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), 0);
+		CHECK_INT(ike_sa_auth_build(p.i, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), ts_mode == 0 ? -EPROTO : 0);
+		CHECK(s.established && q.established);
+		CHECK_INT(ts_calls, 1);
+		if (ts_mode < 0) {
+			/* the callback failed: ts_local (0.0.0.0/0) */
+			CHECK(s.child >= 0 && p.i->child[s.child].tsr.n == 1 &&
+			      p.i->child[s.child].tsr.ts[0].start[0] == 0 &&
+			      p.i->child[s.child].tsr.ts[0].end[0] == 255);
+		} else if (ts_mode == 0) {
+			/* nothing reachable: no CHILD SA, the IKE SA stays */
+			CHECK_INT(s.notify, IKE_N_TS_UNACCEPTABLE);
+			CHECK(s.child < 0 && q.child < 0);
+		} else {
+			check_child_ts(p.i, s.child, 2);
+		}
+		/* a second CHILD SA proposing 0.0.0.0/0 both ways gets the
+		 * same narrowing, without another callback */
+		CHECK_INT(ike_child_build(p.i, -1, 0, &p.m), 0);
+		CHECK_INT(roundtrip(p.i, &p.m, p.r, &q, &s), ts_mode == 0 ? -EPROTO : 0);
+		CHECK_INT(ts_calls, 1);
+		if (ts_mode == 1)
+			check_child_ts(p.i, s.child, 2);
+		if (ts_mode < 0 && s.child >= 0) {
+			/* TSi is the assigned address even though the
+			 * configuration's ts_remote is 0.0.0.0/0 */
+			CHECK_INT(p.i->child[s.child].tsi.n, 1);
+			CHECK_MEM(p.i->child[s.child].tsi.ts[0].start, vip, 4);
+			CHECK_MEM(p.i->child[s.child].tsi.ts[0].end, vip, 4);
+		}
+		pair_free(&p);
+	}
+}
+
 /* CREATE_CHILD_SA error paths: PFS group the responder does not want
  * (INVALID_KE_PAYLOAD, 1.3) and REKEY_SA for an unknown SA (1.3.3). */
 static void test_child_errors(void)
@@ -1027,6 +1128,7 @@ int main(void)
 	test_tamper_and_retransmit();
 	test_ts_unacceptable();
 	test_cp_and_nat();
+	test_ts_local_for();
 	test_child_errors();
 	test_child_spi();
 	fixtures_free();

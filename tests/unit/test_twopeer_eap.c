@@ -5,12 +5,15 @@
  *   EAP-MSCHAPv2 (draft-kamath-pppext-eap-mschapv2, RFC 2759): with and
  *     without the EAP-Identity round, "DOMAIN\user" names, an empty
  *     identity falling back to the IKE ID, wrong password (MSCHAPv2 Failure
- *     request, then EAP-Failure + AUTHENTICATION_FAILED), unknown and
- *     locked users, a Nak switching methods; across several IKE suites.
+ *     request, then EAP-Failure + AUTHENTICATION_FAILED, or the client's
+ *     INFORMATIONAL AUTHENTICATION_FAILED mid-EAP as strongSwan sends it),
+ *     unknown and locked users, a Nak switching methods; across several
+ *     IKE suites.
  *   EAP-TLS (RFC 5216 / RFC 9190): TLS 1.3 and TLS 1.2, a client
  *     certificate from another CA, an expired one; the MSK checked against
  *     an independent computation (TLS-PRF for 1.2, HKDF exporter for 1.3)
  *     from the key log; fragmentation (L/M flags) of the server's flight.
+ *   PSK both ways (cfg->psk_reply, NetworkManager's PSK mode).
  *   Policy and limits: cfg->methods, IDr naming a SAN of our certificate
  *     or not, bounded EAP rounds, bounded EAP-TLS reassembly.
  * Certificates are generated at run time with OpenSSL.
@@ -706,6 +709,90 @@ static void test_mschap_fail(const char *user, const char *pw, uint8_t want,
 	run_free(&x);
 }
 
+/*
+ * strongSwan after a wrong password (observed with charon 5.9): no
+ * acknowledgement of the MSCHAPv2 Failure request, but "INFORMATIONAL
+ * request N [ N(AUTH_FAILED) ]" while IKE_AUTH is still in progress (RFC
+ * 7296 2.21.2: the initiator "... sends an INFORMATIONAL message with
+ * AUTHENTICATION_FAILED").  The responder knows the reason as soon as the
+ * Failure request goes out (the caller logs it then), answers the
+ * INFORMATIONAL (1.4) and fails the SA.  With pw NULL the client gives up
+ * right after the responder's first IKE_AUTH response: no reason of ours,
+ * IKE_AF_PEER_ABORT.
+ */
+static void test_mschap_fail_informational(const char *pw, uint8_t want)
+{
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct ike_buf m, resp, resp2;
+	struct ike_exch_result qa, sa;
+	struct peek pk;
+	struct ike_mschap_result mr;
+	int k, rc = 0;
+
+	fprintf(stderr, "client gives up with INFORMATIONAL AUTHENTICATION_FAILED: %s\n",
+		ike_auth_fail_name(want));
+	use_suite(&suites[0]);
+	resp_cfg(&cr);
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", pw ? pw : "unused");
+	ike_buf_init(&m);
+	ike_buf_init(&resp);
+	ike_buf_init(&resp2);
+	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), 0);
+	CHECK_INT(ike_sa_new(&cr, false, NULL, NULL, &r), 0);
+	/* a responder never sends it; nothing to give up before IKE_AUTH */
+	CHECK_INT(ike_exch_auth_failed_build(r, &m), -EINVAL);
+	CHECK_INT(ike_sa_init_build(i, &m), 0);
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+	CHECK_INT(ike_sa_handle_response(i, resp.data, resp.len, &sa), 0);
+	CHECK_INT(ike_exch_auth_failed_build(i, &m), -EINVAL);
+	/* EAP rounds until the responder has decided (Failure request out) */
+	for (k = 0; k < (pw ? 10 : 1); k++) {
+		CHECK_INT(ike_sa_auth_build(i, &m), 0);
+		CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+		rc = ike_sa_handle_response(i, resp.data, resp.len, &sa);
+		CHECK_INT(rc, -EAGAIN);
+		if (r->auth.fail || rc != -EAGAIN)
+			break;
+	}
+	CHECK_INT(r->auth.fail, pw ? want : IKE_AF_NONE);
+	CHECK_INT(r->state, IKE_ST_INIT_DONE);	/* awaiting the client's word */
+	CHECK(r->eap != NULL);
+	CHECK_INT(qa.notify, 0);
+	if (pw) {
+		peek(i, &resp, &pk);
+		CHECK(pk.has_eap && pk.eap.code == EAP_REQUEST &&
+		      pk.eap.type == EAP_TYPE_MSCHAPV2);
+		CHECK_INT(ike_mschap_parse_result(pk.pkt, pk.pkt_len, &mr), 0);
+		CHECK_INT(mr.opcode, MSCHAP_OP_FAILURE);
+	}
+	/* the client gives up instead of answering */
+	CHECK_INT(ike_exch_auth_failed_build(i, &m), 0);
+	CHECK_INT(ike_exch_auth_failed_build(i, &resp2), -EBUSY);
+	CHECK_INT(ike_sa_auth_build(i, &resp2), -EBUSY);
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp, &qa), 1);
+	CHECK_INT(r->state, IKE_ST_FAILED);
+	CHECK_INT(r->auth.fail, want);
+	CHECK(r->eap == NULL);
+	CHECK(!qa.established);
+	/* 1.4: the answer is an (empty) INFORMATIONAL response */
+	CHECK(resp.len >= 28 && resp.data[18] == INFORMATIONAL &&
+	      (resp.data[19] & IKE_FLAG_RESPONSE));
+	peek(i, &resp, &pk);
+	CHECK(!pk.has_eap && !pk.has_auth && pk.notify == 0);
+	/* 2.1: a retransmission gets the same answer */
+	CHECK_INT(ike_sa_handle_request(r, m.data, m.len, &resp2, &qa), 1);
+	CHECK(resp2.len == resp.len && !memcmp(resp2.data, resp.data, resp.len));
+	CHECK_INT(ike_sa_handle_response(i, resp.data, resp.len, &sa), 0);
+	CHECK_INT(i->state, IKE_ST_FAILED);
+	CHECK(i->eap == NULL);
+	ike_sa_free(i);
+	ike_sa_free(r);
+	ike_buf_free(&m);
+	ike_buf_free(&resp);
+	ike_buf_free(&resp2);
+}
+
 /* RFC 3748 5.3.1: the responder offers EAP-TLS first, the client Naks
  * asking for MSCHAPv2, the responder switches. */
 static void test_nak(void)
@@ -1075,6 +1162,100 @@ static void test_methods(void)
 	CHECK_INT(ike_sa_new(&ci, true, NULL, NULL, &i), -EINVAL);
 }
 
+/* New initiator (ci) and responder (cr) SAs, run to the end. */
+static void pair_run(const struct ike_exch_cfg *ci, const struct ike_exch_cfg *cr,
+		     struct ike_sa **i, struct ike_sa **r, struct run *x)
+{
+	CHECK_INT(ike_sa_new(ci, true, NULL, NULL, i), 0);
+	CHECK_INT(ike_sa_new(cr, false, NULL, NULL, r), 0);
+	run(*i, *r, x);
+}
+
+static void pair_free(struct ike_sa *i, struct ike_sa *r, struct run *x)
+{
+	ike_sa_free(i);
+	ike_sa_free(r);
+	run_free(x);
+}
+
+/*
+ * NetworkManager-strongswan, iOS and Android in their PSK modes expect the
+ * gateway's AUTH by the same pre-shared key (RFC 7296 2.15: "... AUTH ...
+ * using the shared secret", each side choosing its method).  With
+ * cfg->psk_reply the responder answers a method-2 initiator with the key
+ * psk_lookup() found for it, and sends no CERT; without it, such a client
+ * (which accepts only PSK from us) refuses our signature.
+ */
+static void test_psk_reply(void)
+{
+	static const uint8_t id_c[] = "client.example";
+	static const uint8_t wrong[] = "not the shared secret of the peers";
+	struct ike_exch_cfg ci, cr;
+	struct ike_sa *i = NULL, *r = NULL;
+	struct run x;
+	struct peek pk;
+
+	fprintf(stderr, "PSK both ways (psk_reply)\n");
+	use_suite(&suites[1]);
+	resp_cfg(&cr);
+	cr.methods |= IKE_EXCH_M_PSK;
+	cr.psk_lookup = psk_cb;
+	cr.psk_reply = true;
+	init_cfg(&ci, 0, NULL, NULL);
+	ci.auth = ci.peer_auth = IKE_EXCH_AUTH_PSK;
+	ci.psk = ci.peer_psk = psk;
+	ci.psk_len = ci.peer_psk_len = sizeof(psk) - 1;
+	ci.id_type = IKE_ID_FQDN;
+	ci.id = id_c;
+	ci.id_len = sizeof(id_c) - 1;
+	ci.peer_id_type = IKE_ID_FQDN;
+	ci.peer_id = id_srv;
+	ci.peer_id_len = sizeof(id_srv) - 1;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, 0);
+	CHECK(x.sa.established && x.qa.established);
+	CHECK_INT(x.exchanges, 1);
+	CHECK_INT(r->auth.method, IKE_PM_PSK);
+	CHECK_INT(i->auth.method, IKE_PM_PSK);	/* the gateway used the PSK */
+	CHECK_INT(i->peer_auth_method, IKE_AUTH_PSK);
+	CHECK(x.sa.child >= 0 && i->cp_have_ip4);
+	CHECK(r->reply_psk.ptr == NULL);	/* wiped after IKE_AUTH */
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_idr && pk.has_sa && !pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* a wrong key: AUTHENTICATION_FAILED, and no AUTH of ours at all */
+	ci.psk = wrong;
+	ci.psk_len = sizeof(wrong) - 1;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, -EPROTO);
+	CHECK_INT(x.qa.notify, IKE_N_AUTHENTICATION_FAILED);
+	CHECK_INT(r->auth.fail, IKE_AF_BAD_AUTH);
+	CHECK(r->reply_psk.ptr == NULL);
+	peek(i, &x.last_resp, &pk);
+	CHECK(!pk.has_auth && !pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* without psk_reply the gateway signs, which this client refuses */
+	ci.psk = psk;
+	ci.psk_len = sizeof(psk) - 1;
+	cr.psk_reply = false;
+	pair_run(&ci, &cr, &i, &r, &x);
+	CHECK_INT(x.rc, -EACCES);
+	CHECK_INT(i->state, IKE_ST_FAILED);
+	CHECK_INT(i->auth.fail, IKE_AF_METHOD);
+	peek(i, &x.last_resp, &pk);
+	CHECK(pk.has_auth && pk.has_cert);
+	pair_free(i, r, &x);
+
+	/* psk_reply changes nothing for a certificate / EAP client */
+	cr.psk_reply = true;
+	init_cfg(&ci, EAP_TYPE_MSCHAPV2, "alice", "correct horse battery staple");
+	pair_run(&ci, &cr, &i, &r, &x);
+	check_established(i, r, &x);
+	pair_free(i, r, &x);
+}
+
 /* Issue 3: "one whose IDr names neither `id` nor a SAN of our certificate
  * gets AUTHENTICATION_FAILED". */
 static void test_idr(const char *idr, bool ok)
@@ -1387,6 +1568,8 @@ int main(void)
 			 MSCHAP_E_AUTHENTICATION_FAILURE);
 	test_mschap_fail("bob", "bob's password", IKE_AF_LOCKED,
 			 MSCHAP_E_ACCT_DISABLED);
+	test_mschap_fail_informational("wrong password", IKE_AF_BAD_PASSWORD);
+	test_mschap_fail_informational(NULL, IKE_AF_PEER_ABORT);
 	test_nak();
 	test_tls_parse();
 	test_tls_unit(cli_tls, TLS1_3_VERSION);
@@ -1396,6 +1579,7 @@ int main(void)
 	test_tls(other_tls, 0, IKE_AF_CERT_UNKNOWN_CA);
 	test_tls(expired_tls, 0, IKE_AF_CERT_EXPIRED);
 	test_methods();
+	test_psk_reply();
 	test_idr("server.example", true);
 	test_idr("vpn.alias.example", true);
 	test_idr("elsewhere.example", false);
