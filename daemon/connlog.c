@@ -1,8 +1,9 @@
 /*
- * connlog.c — connection, auth and acl log rows through the logs.db writer thread
- * (see connlog.h).  Producers copy the row into a heap job; the writer
- * thread inserts batches in one transaction with statements it prepared
- * once.
+ * connlog.c — connection, auth, acl and audit log rows through the logs.db
+ * writer thread (see connlog.h).  Producers copy the row into a heap job;
+ * the writer thread inserts batches in one transaction with statements it
+ * prepared once.  Retention (retention.c) runs as the writer's maintenance
+ * function.
  */
 #include "connlog.h"
 
@@ -10,28 +11,23 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "retention.h"
 #include "store.h"
+
+/* The writer connection: a page cache that holds the hot index pages.
+ * Checkpoints run in the writer's sync thread (store_writer_offload_sync). */
+#define CONNLOG_WRITER_PRAGMAS "PRAGMA cache_size = -32768;"
 
 struct connlog {
 	struct store_writer *writer;
-	sqlite3_stmt *ins_conn, *ins_auth;	/* writer thread only */
-	sqlite3_stmt *ins_acl;
-};
-
-enum { JOB_CONN, JOB_AUTH, JOB_ACL };
-
-struct conn_job {
-	int kind;			/* JOB_* */
-	union {
-		struct connlog_conn conn;
-		struct connlog_auth auth;
-		struct connlog_acl acl;
-	} u;
+	sqlite3_stmt *ins_conn, *ins_auth, *ins_acl, *ins_audit;	/* writer thread only */
+	struct retention ret;
 };
 
 /* See connlog.h. */
@@ -53,6 +49,17 @@ const char *connlog_result_name(enum connlog_result r)
 	case CONNLOG_AUTH_SUCCESS: return "success";
 	case CONNLOG_AUTH_FAILURE: return "failure";
 	case CONNLOG_AUTH_LOCKED: return "locked";
+	}
+	return NULL;
+}
+
+/* See connlog.h. */
+const char *connlog_audit_result_name(enum connlog_audit_result r)
+{
+	switch (r) {
+	case CONNLOG_AUDIT_OK: return "ok";
+	case CONNLOG_AUDIT_REFUSED: return "refused";
+	case CONNLOG_AUDIT_ERROR: return "error";
 	}
 	return NULL;
 }
@@ -111,7 +118,8 @@ static int64_t now_ms(void)
 }
 
 /* Bind a bounded string field (always NUL-terminated in its array): NULL
- * when empty and nullable. */
+ * when empty and nullable.  SQLITE_STATIC: every bound buffer outlives the
+ * statement's step (the caller steps and resets before returning). */
 static void bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool nullable)
 {
 	size_t n = strnlen(s, cap);
@@ -119,7 +127,7 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s, size_t cap, bool nu
 	if (!n && nullable)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
 }
 
 /* uint64 counters as SQLite integers (clamped; 2^63 bytes is not a real case). */
@@ -131,7 +139,7 @@ static sqlite3_int64 clamp64(uint64_t v)
 /* Writer thread: insert one connection row. */
 static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn *c)
 {
-	char addr[INET6_ADDRSTRLEN], spi[17];
+	char addr[INET6_ADDRSTRLEN], spi_i[17], spi_r[17];
 	int port, rc;
 	sqlite3_stmt *st;
 
@@ -152,16 +160,16 @@ static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn
 	bind_str(st, 4, c->user, sizeof(c->user), false);
 	bind_str(st, 5, c->device, sizeof(c->device), false);
 	port = split_addr(&c->client, addr, sizeof(addr));
-	sqlite3_bind_text(st, 6, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
 	if (port >= 0)
 		sqlite3_bind_int(st, 7, port);
 	bind_str(st, 8, c->vip4, sizeof(c->vip4), true);
 	bind_str(st, 9, c->vip6, sizeof(c->vip6), true);
 	if (c->spi_i || c->spi_r) {
-		snprintf(spi, sizeof(spi), "%016" PRIx64, c->spi_i);
-		sqlite3_bind_text(st, 10, spi, -1, SQLITE_TRANSIENT);
-		snprintf(spi, sizeof(spi), "%016" PRIx64, c->spi_r);
-		sqlite3_bind_text(st, 11, spi, -1, SQLITE_TRANSIENT);
+		snprintf(spi_i, sizeof(spi_i), "%016" PRIx64, c->spi_i);
+		sqlite3_bind_text(st, 10, spi_i, -1, SQLITE_STATIC);
+		snprintf(spi_r, sizeof(spi_r), "%016" PRIx64, c->spi_r);
+		sqlite3_bind_text(st, 11, spi_r, -1, SQLITE_STATIC);
 	}
 	bind_str(st, 12, c->ike_alg, sizeof(c->ike_alg), true);
 	bind_str(st, 13, c->esp_alg, sizeof(c->esp_alg), true);
@@ -174,6 +182,7 @@ static int insert_conn(sqlite3 *db, struct connlog *l, const struct connlog_conn
 	bind_str(st, 19, c->reason, sizeof(c->reason), true);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -203,7 +212,7 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	bind_str(st, 7, a->method, sizeof(a->method), false);
 	bind_str(st, 8, a->reason, sizeof(a->reason), false);
 	port = split_addr(&a->client, addr, sizeof(addr));
-	sqlite3_bind_text(st, 9, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, addr, -1, SQLITE_STATIC);
 	if (port >= 0)
 		sqlite3_bind_int(st, 10, port);
 	bind_str(st, 11, a->cert_subject, sizeof(a->cert_subject), true);
@@ -212,6 +221,7 @@ static int insert_auth(sqlite3 *db, struct connlog *l, const struct connlog_auth
 	bind_str(st, 14, a->cert_sha256, sizeof(a->cert_sha256), true);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -246,27 +256,106 @@ static int insert_acl(sqlite3 *db, struct connlog *l, const struct connlog_acl *
 	sqlite3_bind_int64(st, 11, clamp64(a->suppressed));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* store_job_fn: one row. */
-static int run_job(sqlite3 *db, void *owner, void *job)
+/* Writer thread: insert one audit row. */
+static int insert_audit(sqlite3 *db, struct connlog *l, const struct connlog_audit *a)
 {
-	struct conn_job *j = job;
+	sqlite3_stmt *st;
+	int rc;
 
-	switch (j->kind) {
-	case JOB_CONN: return insert_conn(db, owner, &j->u.conn);
-	case JOB_AUTH: return insert_auth(db, owner, &j->u.auth);
-	case JOB_ACL: return insert_acl(db, owner, &j->u.acl);
+	if (!l->ins_audit && sqlite3_prepare_v3(db,
+		"INSERT INTO audit (time_ms, uid, unix_user, pid, command, object, old_value, "
+		"new_value, result, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		-1, SQLITE_PREPARE_PERSISTENT, &l->ins_audit, NULL) != SQLITE_OK)
+		return -EIO;
+	st = l->ins_audit;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, a->time_ms);
+	sqlite3_bind_int64(st, 2, a->uid);
+	bind_str(st, 3, a->unix_user, sizeof(a->unix_user), false);
+	if (a->pid > 0)
+		sqlite3_bind_int(st, 4, a->pid);
+	bind_str(st, 5, a->command, sizeof(a->command), false);
+	bind_str(st, 6, a->object, sizeof(a->object), false);
+	if (a->has_old)
+		bind_str(st, 7, a->old_value, sizeof(a->old_value), false);
+	if (a->has_new)
+		bind_str(st, 8, a->new_value, sizeof(a->new_value), false);
+	sqlite3_bind_text(st, 9, connlog_audit_result_name(a->result), -1, SQLITE_STATIC);
+	bind_str(st, 10, a->message, sizeof(a->message), false);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the pointers into this row */
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* store_job_fn for each row type (the job is the row's copy). */
+static int conn_job(sqlite3 *db, void *owner, void *job)
+{
+	return insert_conn(db, owner, job);
+}
+
+static int auth_job(sqlite3 *db, void *owner, void *job)
+{
+	return insert_auth(db, owner, job);
+}
+
+static int acl_job(sqlite3 *db, void *owner, void *job)
+{
+	return insert_acl(db, owner, job);
+}
+
+static int audit_job(sqlite3 *db, void *owner, void *job)
+{
+	return insert_audit(db, owner, job);
+}
+
+/* store_job_fn at shutdown: record a retention pass cut short. */
+static int retention_abort_job(sqlite3 *db, void *owner, void *job)
+{
+	struct connlog *l = owner;
+	struct connlog_audit *row = job;
+	int r = 0;
+
+	if (retention_abort(&l->ret, row)) {
+		row->time_ms = now_ms();
+		r = insert_audit(db, l, row);
+		retention_complete(&l->ret);
 	}
-	return -EINVAL;
+	return r;
+}
+
+/* store_maint_fn: one retention step; its audit row when a pass ends. */
+static uint64_t logs_maint(sqlite3 *db, void *owner, uint64_t mono_ms)
+{
+	struct connlog *l = owner;
+	struct connlog_audit row;
+	bool ready;
+
+	(void)mono_ms;
+	if (retention_step(&l->ret, db, now_ms(), &row, &ready))
+		return 0;	/* more to do after the next batch */
+	if (ready) {
+		row.time_ms = now_ms();
+		if (store_exec(db, "BEGIN IMMEDIATE", NULL, 0) == 0) {
+			if (insert_audit(db, l, &row) < 0 || store_exec(db, "COMMIT", NULL, 0) < 0)
+				store_exec(db, "ROLLBACK", NULL, 0);
+		}
+		retention_complete(&l->ret);
+	}
+	return RETENTION_EVERY_MS;
 }
 
 /* See connlog.h. */
 int connlog_open(struct connlog **out, const char *state_dir, char *err, size_t errlen)
 {
 	struct connlog *l = calloc(1, sizeof(*l));
-	char path[4096];
+	char path[4096], msg[STORE_ERR_MAX];
+	bool vacuumed;
 	sqlite3 *db;
 	int r;
 
@@ -279,82 +368,189 @@ int connlog_open(struct connlog **out, const char *state_dir, char *err, size_t 
 		free(l);
 		return -ENAMETOOLONG;
 	}
-	r = store_open_migrated(path, &store_schema_logs, &db, err, errlen);
+	/* the writer writes through the scrubbing VFS (store.h) */
+	if (store_scrub_vfs_register() < 0) {
+		snprintf(err, errlen, "%s: cannot register the %s VFS", path, STORE_SCRUB_VFS);
+		free(l);
+		return -EIO;
+	}
+	r = store_open_vfs(path, STORE_SCRUB_VFS, &db, err, errlen);
 	if (r < 0) {
 		free(l);
 		return r;
 	}
-	r = store_writer_start(&l->writer, db, CONNLOG_MAX_QUEUE);
+	/* before the migrations: a new file gets auto_vacuum before its tables */
+	r = retention_prepare_db(db, &vacuumed, msg, sizeof(msg));
+	if (r == 0)
+		r = store_exec(db, CONNLOG_WRITER_PRAGMAS, msg, sizeof(msg));
+	if (r == 0)
+		r = store_migrate_to(db, &store_schema_logs, (unsigned int)store_schema_logs.n,
+				     msg, sizeof(msg));
 	if (r < 0) {
-		snprintf(err, errlen, "%s: cannot start the log writer: %s", path, strerror(-r));
+		snprintf(err, errlen, "%s: %s", path, msg);
 		store_close(db);
 		free(l);
 		return r;
 	}
+	retention_init(&l->ret);
+	r = store_writer_start(&l->writer, db, CONNLOG_MAX_QUEUE);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: cannot start the log writer: %s", path, strerror(-r));
+		retention_destroy(&l->ret);
+		store_close(db);
+		free(l);
+		return r;
+	}
+	r = store_writer_offload_sync(l->writer, path, STORE_SCRUB_VFS, msg, sizeof(msg));
+	if (r < 0) {
+		snprintf(err, errlen, "%s", msg);
+		connlog_close(l);
+		return r;
+	}
+	store_writer_set_max_delay(l->writer, CONNLOG_MAX_DELAY_MS);
 	*out = l;
 	return 0;
 }
 
-/* Copy a row into a job and queue it. */
-static int submit(struct connlog *l, int kind, const void *row)
+/* Queue a copy of a row (size bytes, fixed by fix() in the copy). */
+static int submit(struct connlog *l, store_job_fn fn, const void *row, size_t size,
+		  bool reserved)
 {
-	struct conn_job *j = malloc(sizeof(*j));
+	void *copy = malloc(size);
 
-	if (!j)
+	if (!copy)
 		return -ENOMEM;
-	j->kind = kind;
-	if (kind == JOB_ACL) {
-		j->u.acl = *(const struct connlog_acl *)row;
-		if (!j->u.acl.time_ms)
-			j->u.acl.time_ms = now_ms();
-		j->u.acl.user[CONNLOG_STR - 1] = '\0';
-		j->u.acl.vip[CONNLOG_ADDR - 1] = j->u.acl.dst[CONNLOG_ADDR - 1] = '\0';
-		j->u.acl.proto[sizeof(j->u.acl.proto) - 1] = '\0';
-	} else if (kind == JOB_CONN) {
-		j->u.conn = *(const struct connlog_conn *)row;
-		if (!j->u.conn.time_ms)
-			j->u.conn.time_ms = now_ms();
-		/* strings are bounded by their arrays even if the caller did not
-		 * terminate them */
-		j->u.conn.user[CONNLOG_STR - 1] = j->u.conn.device[CONNLOG_STR - 1] = '\0';
-		j->u.conn.vip4[CONNLOG_ADDR - 1] = j->u.conn.vip6[CONNLOG_ADDR - 1] = '\0';
-		j->u.conn.ike_alg[CONNLOG_ALG - 1] = j->u.conn.esp_alg[CONNLOG_ALG - 1] = '\0';
-		j->u.conn.reason[CONNLOG_STR - 1] = '\0';
-	} else {
-		j->u.auth = *(const struct connlog_auth *)row;
-		if (!j->u.auth.time_ms)
-			j->u.auth.time_ms = now_ms();
-		j->u.auth.user[CONNLOG_STR - 1] = j->u.auth.identity[CONNLOG_STR - 1] = '\0';
-		j->u.auth.ike_id[CONNLOG_STR - 1] = j->u.auth.reason[CONNLOG_STR - 1] = '\0';
-		j->u.auth.method[sizeof(j->u.auth.method) - 1] = '\0';
-		j->u.auth.cert_subject[CONNLOG_STR - 1] = '\0';
-		j->u.auth.cert_issuer[CONNLOG_STR - 1] = '\0';
-		j->u.auth.cert_serial[sizeof(j->u.auth.cert_serial) - 1] = '\0';
-		j->u.auth.cert_sha256[sizeof(j->u.auth.cert_sha256) - 1] = '\0';
-	}
-	return store_writer_submit(l->writer, run_job, l, j, free);
+	memcpy(copy, row, size);
+	return (reserved ? store_writer_submit_reserved : store_writer_submit)(l->writer, fn,
+									 l, copy, free);
 }
+
+/* Strings are bounded by their arrays even if the caller did not terminate
+ * them; the time defaults to now. */
+#define TERMINATE(field) ((field)[sizeof(field) - 1] = '\0')
 
 /* See connlog.h. */
 int connlog_connection(struct connlog *l, const struct connlog_conn *row)
 {
+	struct connlog_conn c;
+
 	if (!connlog_event_name(row->event))
 		return -EINVAL;
-	return submit(l, JOB_CONN, row);
+	c = *row;
+	if (!c.time_ms)
+		c.time_ms = now_ms();
+	TERMINATE(c.user);
+	TERMINATE(c.device);
+	TERMINATE(c.vip4);
+	TERMINATE(c.vip6);
+	TERMINATE(c.ike_alg);
+	TERMINATE(c.esp_alg);
+	TERMINATE(c.reason);
+	return submit(l, conn_job, &c, sizeof(c), false);
 }
 
 /* See connlog.h. */
 int connlog_auth(struct connlog *l, const struct connlog_auth *row)
 {
+	struct connlog_auth a;
+
 	if (!connlog_result_name(row->result))
 		return -EINVAL;
-	return submit(l, JOB_AUTH, row);
+	a = *row;
+	if (!a.time_ms)
+		a.time_ms = now_ms();
+	TERMINATE(a.user);
+	TERMINATE(a.identity);
+	TERMINATE(a.ike_id);
+	TERMINATE(a.method);
+	TERMINATE(a.reason);
+	TERMINATE(a.cert_subject);
+	TERMINATE(a.cert_issuer);
+	TERMINATE(a.cert_serial);
+	TERMINATE(a.cert_sha256);
+	return submit(l, auth_job, &a, sizeof(a), false);
 }
 
 /* See connlog.h. */
 int connlog_acl(struct connlog *l, const struct connlog_acl *row)
 {
-	return submit(l, JOB_ACL, row);
+	struct connlog_acl a = *row;
+
+	if (!a.time_ms)
+		a.time_ms = now_ms();
+	TERMINATE(a.user);
+	TERMINATE(a.vip);
+	TERMINATE(a.dst);
+	TERMINATE(a.proto);
+	return submit(l, acl_job, &a, sizeof(a), false);
+}
+
+/* See connlog.h. */
+int connlog_audit(struct connlog *l, const struct connlog_audit *row)
+{
+	struct connlog_audit *a;
+	int r;
+
+	if (!connlog_audit_result_name(row->result))
+		return -EINVAL;
+	a = malloc(sizeof(*a));	/* ~10 KiB: not on the stack */
+	if (!a)
+		return -ENOMEM;
+	*a = *row;
+	if (!a->time_ms)
+		a->time_ms = now_ms();
+	TERMINATE(a->unix_user);
+	TERMINATE(a->command);
+	TERMINATE(a->object);
+	TERMINATE(a->old_value);
+	TERMINATE(a->new_value);
+	TERMINATE(a->message);
+	r = submit(l, audit_job, a, sizeof(*a), true);
+	free(a);
+	return r;
+}
+
+/* See connlog.h. */
+void connlog_set_retention(struct connlog *l, uint32_t seconds)
+{
+	bool first;
+
+	pthread_mutex_lock(&l->ret.mu);
+	first = !l->ret.keep_s && seconds;
+	l->ret.keep_s = seconds;
+	pthread_mutex_unlock(&l->ret.mu);
+	if (first)
+		store_writer_set_maint(l->writer, logs_maint, l, RETENTION_FIRST_MS);
+}
+
+/* See connlog.h. */
+int connlog_retention_run(struct connlog *l, struct connlog_retention *out)
+{
+	uint64_t want;
+	int r;
+
+	pthread_mutex_lock(&l->ret.mu);
+	if (!l->ret.keep_s) {
+		pthread_mutex_unlock(&l->ret.mu);
+		return -EINVAL;
+	}
+	/* a pass begun after this call: passes begun so far finish first */
+	want = l->ret.begun + 1;
+	pthread_mutex_unlock(&l->ret.mu);
+	store_writer_kick_maint(l->writer);
+	pthread_mutex_lock(&l->ret.mu);
+	while (l->ret.completed < want) {
+		pthread_mutex_unlock(&l->ret.mu);
+		store_writer_kick_maint(l->writer);	/* after an active pass ends */
+		pthread_mutex_lock(&l->ret.mu);
+		if (l->ret.completed < want)
+			pthread_cond_wait(&l->ret.cv, &l->ret.mu);
+	}
+	if (out)
+		*out = l->ret.last;
+	r = l->ret.last.error;
+	pthread_mutex_unlock(&l->ret.mu);
+	return r;
 }
 
 /* See connlog.h. */
@@ -375,13 +571,28 @@ void connlog_stats(struct connlog *l, uint64_t *written, uint64_t *failed, uint6
 }
 
 /* See connlog.h. */
+void connlog_writer_stats(struct connlog *l, struct store_writer_stats *st)
+{
+	store_writer_stats(l->writer, st);
+}
+
+/* See connlog.h. */
 void connlog_close(struct connlog *l)
 {
 	if (!l)
 		return;
+	/* after everything queued: a retention pass under way is recorded */
+	{
+		struct connlog_audit *row = calloc(1, sizeof(*row));
+
+		if (row)
+			store_writer_submit_reserved(l->writer, retention_abort_job, l, row, free);
+	}
 	store_writer_stop(l->writer);	/* drains the queue, close_v2 */
 	sqlite3_finalize(l->ins_conn);
 	sqlite3_finalize(l->ins_auth);
 	sqlite3_finalize(l->ins_acl);
+	sqlite3_finalize(l->ins_audit);
+	retention_destroy(&l->ret);
 	free(l);
 }

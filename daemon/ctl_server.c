@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "connlog.h"
+#include "ctl_audit.h"
 #include "daemon.h"
 #include "log.h"
 #include "logsign.h"
@@ -298,13 +300,15 @@ static void cmd_status(struct ragd *d, struct ctl_client *c, char *args, struct 
 static void cmd_reload(struct ragd *d, struct ctl_client *c, char *args, struct resp *r)
 {
 	struct rag_conf_errors *errs = calloc(1, sizeof(*errs));
+	char old[sizeof(d->config_desc)];
 
-	(void)c;
 	(void)args;
 	if (!errs) {
+		ctl_audit_error(c);
 		resp_add(r, "ERR %d out of memory\n", RAG_CTL_E_REFUSED);
 		return;
 	}
+	memcpy(old, d->config_desc, sizeof(old));
 	if (ragd_reload(d, errs) == 0) {
 		resp_add(r, "OK\nreloaded\n");
 	} else {
@@ -315,6 +319,8 @@ static void cmd_reload(struct ragd *d, struct ctl_client *c, char *args, struct 
 		if (errs->dropped)
 			resp_add(r, "(%zu more errors)\n", errs->dropped);
 	}
+	/* after a refusal the new value is the old one: nothing changed */
+	ctl_audit_object(c, "configuration", old, d->config_desc);
 	free(errs);
 }
 
@@ -373,7 +379,6 @@ static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp
 	const char *user = NULL;
 	bool json = false;
 
-	(void)c;
 	for (t = strtok_r(args, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
 		tok[n++] = t;
 	if (n >= 1 && !strcmp(tok[0], "list")) {
@@ -393,11 +398,16 @@ static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp
 	}
 	if (n == 3 && !strcmp(tok[0], "kill") && !strcmp(tok[1], "user")) {
 		size_t k = rag_resp_sa_kill_user(d, tok[2]);
+		char obj[CONNLOG_STR], old[64];
 
-		if (!k)
+		if (!k) {
 			resp_add(r, "ERR %d no IKE SA of user %s\n", RAG_CTL_E_REFUSED, tok[2]);
-		else
+		} else {
+			snprintf(obj, sizeof(obj), "IKE SAs of user %.200s", tok[2]);
+			snprintf(old, sizeof(old), "%zu established", k);
+			ctl_audit_object(c, obj, old, NULL);
 			resp_add(r, "OK\nterminated %zu IKE SA%s\n", k, k == 1 ? "" : "s");
+		}
 		return;
 	}
 	if (n == 3 && !strcmp(tok[0], "kill") && !strcmp(tok[1], "id")) {
@@ -407,10 +417,15 @@ static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp
 			resp_add(r, "ERR %d sa kill: bad id\n", RAG_CTL_E_USAGE);
 			return;
 		}
-		if (!rag_resp_sa_kill_id(d, id))
+		if (!rag_resp_sa_kill_id(d, id)) {
 			resp_add(r, "ERR %d no IKE SA with id %s\n", RAG_CTL_E_REFUSED, tok[2]);
-		else
+		} else {
+			char obj[64];
+
+			snprintf(obj, sizeof(obj), "IKE SA %llu", (unsigned long long)id);
+			ctl_audit_object(c, obj, "established", NULL);
 			resp_add(r, "OK\nterminated 1 IKE SA\n");
+		}
 		return;
 	}
 	resp_add(r, "ERR %d usage: sa list [json] [user NAME] | sa kill (user NAME | id ID)\n",
@@ -418,7 +433,8 @@ static void cmd_sa(struct ragd *d, struct ctl_client *c, char *args, struct resp
 }
 
 /* The commands ragd serves; "changes" ones are logged at notice level with
- * the caller's uid (the audit log arrives later), queries at info. */
+ * the caller's uid and recorded in the audit log (ctl_audit.h: unless their
+ * first argument is "list" or "show"), queries at info. */
 static const struct {
 	const char *name;
 	void (*fn)(struct ragd *d, struct ctl_client *c, char *args, struct resp *r);
@@ -441,6 +457,7 @@ static void client_dispatch(struct ragd *d, struct ctl_client *c, char *line)
 	struct resp r = { 0 };
 	char q[RAG_QUOTE_MAX];
 	char *args = strchr(line, ' ');
+	bool known;
 	size_t i;
 
 	if (args)
@@ -448,19 +465,24 @@ static void client_dispatch(struct ragd *d, struct ctl_client *c, char *line)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, line))
 			break;
+	known = i < sizeof(commands) / sizeof(commands[0]);
+	if (!args)
+		args = line + strlen(line);
 	rag_quote_str(q, sizeof(q), line);
-	rag_log(i < sizeof(commands) / sizeof(commands[0]) && commands[i].changes ?
-		RAG_LOG_NOTICE : RAG_LOG_INFO, "control: uid %u pid %ld: %s",
-		(unsigned int)c->uid, (long)c->pid, q);
-	if (i == sizeof(commands) / sizeof(commands[0]))
+	rag_log(known && commands[i].changes ? RAG_LOG_NOTICE : RAG_LOG_INFO,
+		"control: uid %u pid %ld: %s", (unsigned int)c->uid, (long)c->pid, q);
+	if (ctl_audit_wanted(known, known && commands[i].changes, args))
+		ctl_audit_begin(c, line, args);	/* before the handler cuts args up */
+	if (!known)
 		resp_add(&r, "ERR %d unknown command %s\n", RAG_CTL_E_UNKNOWN, q);
 	else
-		commands[i].fn(d, c, args ? args : line + strlen(line), &r);
+		commands[i].fn(d, c, args, &r);
 	if (r.oom) {
 		free(r.buf);
 		r.buf = strdup("ERR 1 response too large\n");
 		r.len = r.buf ? strlen(r.buf) : 0;
 	}
+	ctl_audit_end(d, c, r.buf, r.len);
 	c->out = r.buf;
 	c->out_len = r.len;
 	c->out_off = 0;
@@ -610,4 +632,23 @@ void ctl_close(struct ragd *d)
 		    st.st_dev == d->ctl_dev && st.st_ino == d->ctl_ino)
 			unlink(d->ctl_path);
 	}
+}
+
+/* See daemon.h. */
+int ragd_clock_check(struct ragd *d, uint64_t now_ms)
+{
+	int st;
+
+	if (now_ms < d->next_clock_check_ms)
+		return 2;
+	d->next_clock_check_ms = now_ms + RAGD_CLOCK_CHECK_MS;
+	st = ragd_clock_synced();
+	if (st == 0)
+		log_warn("the kernel clock is not synchronized (adjtimex: STA_UNSYNC or "
+			 "TIME_ERROR): log times cannot be trusted; run an NTP client "
+			 "(systemd-timesyncd, chrony); checking again in an hour");
+	else if (st < 0)
+		log_warn("cannot tell whether the kernel clock is synchronized (adjtimex "
+			 "failed); checking again in an hour");
+	return st;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "connlog.h"
+#include "ctl_audit.h"
 #include "daemon.h"
 #include "log.h"
 #include "logsign.h"
@@ -78,6 +79,8 @@ int ragd_stores_open(struct ragd *d)
 		log_err("logs: %s", err);
 		goto fail;
 	}
+	connlog_set_retention(d->connlog, d->cfg->retention);	/* first pass in a minute */
+	ctl_audit_config_desc(d);
 	log_notice("databases: %s/%s (%zu users), %s/%s", d->cfg->state_dir, USERS_DB_FILE,
 		   users_count(d->users), d->cfg->state_dir, CONNLOG_DB_FILE);
 	return 0;
@@ -91,6 +94,9 @@ void ragd_stores_reload(struct ragd *d)
 {
 	if (d->users)
 		users_set_policy(d->users, d->cfg->lockout_threshold, d->cfg->lockout_time);
+	if (d->connlog)
+		connlog_set_retention(d->connlog, d->cfg->retention);
+	ctl_audit_config_desc(d);	/* the new configuration, for the audit log */
 }
 
 /* See daemon.h. */
@@ -193,6 +199,63 @@ static void list_one(void *arg, const struct users_entry *e)
 	     (unsigned int)e->failed, lu, cr, up);
 }
 
+/* The audit log's view of user name (ctl_audit.h): its state, never its
+ * secrets; false (out untouched) when there is no such user.  *stored gets
+ * the stored spelling of the name. */
+static bool describe_user(struct users *u, const char *name, int64_t now, char *out,
+			  size_t outlen, char *stored, size_t storedlen)
+{
+	static const char *const states[] = { "active", "locked", "locked-out" };
+	struct users_entry *e = calloc(1, sizeof(*e));
+	char lu[32];
+	bool found;
+
+	if (!e)
+		return false;
+	found = users_lookup(u, name, strlen(name), now, false, e) == 0;
+	if (found) {
+		iso(lu, sizeof(lu), e->locked_until);
+		snprintf(out, outlen, "state=%s password=%s psk=%s groups=%s cert-subject=%s "
+			 "failed=%u locked-until=%s", states[e->state <= USERS_LOCKED_OUT ?
+			 e->state : 0], e->has_password ? "yes" : "no", e->has_psk ? "yes" : "no",
+			 e->groups[0] ? e->groups : "-", e->cert_subject[0] ? e->cert_subject : "-",
+			 (unsigned int)e->failed, lu);
+		snprintf(stored, storedlen, "%s", e->name);
+	}
+	users_entry_free(e);
+	free(e);
+	return found;
+}
+
+/* Audit the change of one user: its description before (old_found, old) and
+ * now; a new password or PSK shows as "password=new" / "psk=new" (the value
+ * is never seen). */
+static void audit_user(struct ragd *d, struct ctl_client *c, const char *verb,
+		       const char *name, bool old_found, const char *old, bool done, int64_t now)
+{
+	char *cur = malloc(CONNLOG_VALUE);
+	char obj[CONNLOG_STR], stored[USERS_NAME_MAX + 1];
+	bool now_found;
+
+	if (!cur) {
+		ctl_audit_error(c);
+		return;
+	}
+	snprintf(stored, sizeof(stored), "%.*s", USERS_NAME_MAX, name);
+	now_found = describe_user(d->users, name, now, cur, CONNLOG_VALUE, stored,
+				  sizeof(stored));
+	if (now_found && done && (!strcmp(verb, "passwd") ||
+				  (!strcmp(verb, "psk") && c->secret))) {
+		size_t n = strlen(cur);
+
+		snprintf(cur + n, CONNLOG_VALUE - n, " %s=new", verb[0] == 'p' && verb[1] == 'a' ?
+			 "password" : "psk");
+	}
+	snprintf(obj, sizeof(obj), "user %s", stored);
+	ctl_audit_object(c, obj, old_found ? old : NULL, now_found ? cur : NULL);
+	free(cur);
+}
+
 /* See daemon.h. */
 void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn emit,
 		   void *arg)
@@ -204,8 +267,9 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 	char err[512], q[RAG_QUOTE_MAX];
 	struct ike_key pw = { 0 };
 	size_t nt = 0, ng = 0;
-	bool has_subject = false, is_psk = false;
+	bool has_subject = false, is_psk = false, old_found = false;
 	int64_t now = (int64_t)time(NULL);
+	char *old = NULL;
 	int r = 0;
 
 	if (!d->users) {
@@ -289,6 +353,13 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 		pw.len = (size_t)n;
 	}
 	err[0] = '\0';
+	old = malloc(CONNLOG_VALUE);
+	if (old) {
+		char stored[USERS_NAME_MAX + 1];
+
+		old_found = describe_user(d->users, tok[1], now, old, CONNLOG_VALUE, stored,
+					  sizeof(stored));
+	}
 	if (!strcmp(tok[0], "add")) {
 		bool has_pw = c->secret && !is_psk;
 
@@ -300,6 +371,7 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 				  c->secret ? pw.len : 0, now, err, sizeof(err));
 	} else if (!strcmp(tok[0], "passwd")) {
 		if (!c->secret) {
+			free(old);
 			outf(&o, "ERR %d user passwd needs the password (--password-stdin)\n",
 			     RAG_CTL_E_USAGE);
 			return;
@@ -312,11 +384,17 @@ void ctl_users_cmd(struct ragd *d, struct ctl_client *c, char *args, ctl_emit_fn
 		r = users_lock(d->users, tok[1], tok[0][0] == 'l', now, err, sizeof(err));
 	} else {
 		ike_key_free(&pw);
+		free(old);
 		outf(&o, "ERR %d user: unknown subcommand %s\n", RAG_CTL_E_USAGE,
 		     rag_quote_str(q, sizeof(q), tok[0]));
 		return;
 	}
 	ike_key_free(&pw);
+	if (old)
+		audit_user(d, c, tok[0], tok[1], old_found, old, r == 0, now);
+	else
+		ctl_audit_error(c);
+	free(old);
 	rag_quote_str(q, sizeof(q), tok[1]);
 	if (r < 0) {
 		log_notice("control: uid %u: user %s %s refused: %s", (unsigned int)c->uid,

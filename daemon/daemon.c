@@ -228,6 +228,7 @@ static void handle_timer(struct ragd *d)
 	ctl_expire(d, now);
 	ragd_acl_tick(d);
 	notify_status(d, false);
+	ragd_clock_check(d, now);	/* hourly */
 }
 
 /* Add fd to the epoll set with tag. */
@@ -323,6 +324,7 @@ int ragd_run(const char *config_path, bool explicit_path)
 	notify_status(&d, true);
 	log_notice("ready");
 	d.next_watchdog_ms = ragd_now_ms();
+	ragd_clock_check(&d, d.next_watchdog_ms);	/* at start, then hourly */
 	while (!d.quit) {
 		struct epoll_event evs[16];
 		uint64_t now = ragd_now_ms();

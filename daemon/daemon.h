@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "ctl_audit.h"
 #include "ctl_proto.h"
 #include "pki.h"
 
@@ -39,6 +40,8 @@ struct ctl_client {
 	size_t out_len, out_off;
 	const char *secret;		/* hex second line (RAG_CTL_SECRET_MARK), */
 	size_t secret_len;		/* valid during the command only */
+	bool audited;			/* this request is being audited (ctl_audit.h), */
+	struct ctl_audit *audit;	/* with this state (NULL: out of memory) */
 };
 
 struct rag_resp;
@@ -65,6 +68,7 @@ struct ragd {
 	struct ctl_client clients[RAG_CTL_MAX_CLIENTS];
 	uint64_t watchdog_usec;		/* 0 = no watchdog */
 	uint64_t next_watchdog_ms;
+	uint64_t next_clock_check_ms;	/* monotonic; ragd_clock_check() */
 	struct timespec started;	/* CLOCK_MONOTONIC */
 	time_t started_wall;
 	bool quit;
@@ -86,6 +90,10 @@ struct ragd {
 
 	/* access control (acl.h): nftables enforcement and the acl log */
 	struct rag_acl *acl;
+
+	/* the configuration in force, as the audit log describes it
+	 * (ctl_audit_config_desc) */
+	char config_desc[CTL_AUDIT_CONFIG_DESC];
 };
 
 /*
@@ -163,5 +171,13 @@ void ctl_policy_users_changed(struct ragd *d);
 /* Whether the kernel clock is synchronised (adjtimex, read-only): 1 yes,
  * 0 no (TIME_ERROR or STA_UNSYNC), -1 unknown (adjtimex failed). */
 int ragd_clock_synced(void);
+
+#define RAGD_CLOCK_CHECK_MS (3600u * 1000u)
+/* Issue 5 point 7: log times must come from a synchronised clock.  When
+ * RAGD_CLOCK_CHECK_MS have passed since the last check (the first call
+ * checks at once), warn if the clock is not synchronised.  now_ms is
+ * ragd_now_ms(); returns what ragd_clock_synced() said, or 2 when it was not
+ * time to check. */
+int ragd_clock_check(struct ragd *d, uint64_t now_ms);
 
 #endif
