@@ -44,6 +44,14 @@
 #define RETX_MAX           4		/* retransmissions, then the peer is dead */
 #define RETX_MAX_KILL      2		/* sa kill: gone after 14 s at most */
 #define COOKIE_ROTATE_MS   (5 * 60 * 1000)
+/* Half-open SAs one source address (IPv6: one /64) may hold before its
+ * next IKE_SA_INIT must carry a COOKIE (RFC 7296 2.6; ragd.conf(5)).  A
+ * client has one, or two when it retries; a handful of devices behind one
+ * NAT rarely connect within the same second or two; beyond that a cookie
+ * costs a legitimate client one round trip, and a flooder from one address
+ * (a spoofer cannot answer at all) no longer fills the global budget.
+ * strongSwan's cookie_threshold_ip is 3. */
+#define HALF_OPEN_PER_SRC  5
 #define TIMERS_PER_TICK    10000	/* bounded work per tick */
 #define STOP_DRAIN_MS      2000		/* SIGTERM: wait for DELETE answers */
 #define AUTH_FAIL_LINGER_MS 5000	/* failed EAP: the client's last word */
@@ -792,8 +800,10 @@ static void sa_enqueue(struct rag_resp *r, struct rag_sa *sa, const struct rag_d
 
 /* ---- datagrams ---------------------------------------------------------------------- */
 
-/* A new IKE_SA_INIT request (SPIr = 0): cookie when too many SAs are half
- * open (RFC 7296 2.6), else a new half-open SA. */
+/* A new IKE_SA_INIT request (SPIr = 0): a COOKIE first (RFC 7296 2.6)
+ * when more than `half-open-limit` SAs are half open, or when its source
+ * address (IPv6: its /64) has HALF_OPEN_PER_SRC of them already, so that
+ * one address cannot fill the table; else a new half-open SA. */
 static void new_init(struct rag_resp *r, const struct rag_dgram *dg)
 {
 	struct rag_resp_gen *g = r->gen;
@@ -801,7 +811,8 @@ static void new_init(struct rag_resp *r, const struct rag_dgram *dg)
 	struct ike_sa *ike;
 	int rc;
 
-	if (r->tab.n_half >= g->half_open_limit) {
+	if (r->tab.n_half >= g->half_open_limit ||
+	    rag_sa_half_from(&r->tab, &dg->remote) >= HALF_OPEN_PER_SRC) {
 		struct ike_buf out;
 
 		ike_buf_init(&out);

@@ -121,6 +121,61 @@ static uint64_t half_hash(const struct rag_sa_table *t, const uint8_t spi_i[8],
 	return hash(t, k, sizeof(k));
 }
 
+/* Source key of ep: family, then the IPv4 address or the IPv6 /64. */
+static void src_key(const struct ike_endpoint *ep, uint8_t k[9])
+{
+	memset(k, 0, 9);
+	k[0] = ep->family;
+	memcpy(k + 1, ep->addr, ep->family == 4 ? 4 : 8);
+}
+
+static struct rag_src *src_find(const struct rag_sa_table *t, const uint8_t k[9], uint64_t h)
+{
+	for (struct rag_hnode *n = hidx_chain(&t->src, h); n; n = n->next) {
+		struct rag_src *s = container_of(n, struct rag_src, n);
+
+		if (n->h == h && !memcmp(s->key, k, 9))
+			return s;
+	}
+	return NULL;
+}
+
+/* Count sa for its source (creating the node).  0 / -ENOMEM. */
+static int src_inc(struct rag_sa_table *t, struct rag_sa *sa)
+{
+	uint8_t k[9];
+	uint64_t h;
+	struct rag_src *s;
+
+	src_key(&sa->remote, k);
+	h = hash(t, k, sizeof(k));
+	s = src_find(t, k, h);
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		memcpy(s->key, k, sizeof(k));
+		hidx_add(&t->src, &s->n, h);
+	}
+	s->n_half++;
+	sa->src = s;
+	return 0;
+}
+
+/* Uncount sa (freeing the node at 0). */
+static void src_dec(struct rag_sa_table *t, struct rag_sa *sa)
+{
+	struct rag_src *s = sa->src;
+
+	if (!s)
+		return;
+	sa->src = NULL;
+	if (--s->n_half)
+		return;
+	hidx_del(&t->src, &s->n);
+	free(s);
+}
+
 static bool ep_eq(const struct ike_endpoint *a, const struct ike_endpoint *b)
 {
 	return a->family == b->family && a->port == b->port &&
@@ -137,7 +192,7 @@ int rag_sa_table_init(struct rag_sa_table *t, size_t max)
 	t->next_id = 1;
 	randombytes_buf(t->hkey, sizeof(t->hkey));
 	if (hidx_init(&t->spi) < 0 || hidx_init(&t->half) < 0 || hidx_init(&t->id) < 0 ||
-	    hidx_init(&t->user) < 0 || hidx_init(&t->child) < 0) {
+	    hidx_init(&t->user) < 0 || hidx_init(&t->child) < 0 || hidx_init(&t->src) < 0) {
 		rag_sa_table_free(t);
 		return -ENOMEM;
 	}
@@ -152,6 +207,18 @@ void rag_sa_table_free(struct rag_sa_table *t)
 	hidx_free(&t->id);
 	hidx_free(&t->user);
 	hidx_free(&t->child);
+	/* source nodes left (SAs still half open): free them too */
+	for (size_t i = 0; t->src.b && i < t->src.nb; i++) {
+		struct rag_hnode *n = t->src.b[i];
+
+		while (n) {
+			struct rag_hnode *next = n->next;
+
+			free(container_of(n, struct rag_src, n));
+			n = next;
+		}
+	}
+	hidx_free(&t->src);
 	t->all_head = NULL;
 	t->n = t->n_half = 0;
 }
@@ -163,6 +230,8 @@ int rag_sa_insert(struct rag_sa_table *t, struct rag_sa *sa)
 		return -ENOSPC;
 	if (rag_sa_by_half(t, sa->spi_i, &sa->remote))
 		return -EEXIST;
+	if (src_inc(t, sa) < 0)
+		return -ENOMEM;
 	sa->id = t->next_id++;
 	hidx_add(&t->id, &sa->n_id, hash(t, &sa->id, sizeof(sa->id)));
 	hidx_add(&t->half, &sa->n_half, half_hash(t, sa->spi_i, &sa->remote));
@@ -232,6 +301,18 @@ void rag_sa_half_done(struct rag_sa_table *t, struct rag_sa *sa)
 	hidx_del(&t->half, &sa->n_half);
 	sa->in_half = false;
 	t->n_half--;
+	src_dec(t, sa);
+}
+
+/* See sa_table.h. */
+uint32_t rag_sa_half_from(const struct rag_sa_table *t, const struct ike_endpoint *ep)
+{
+	uint8_t k[9];
+	struct rag_src *s;
+
+	src_key(ep, k);
+	s = src_find(t, k, hash(t, k, sizeof(k)));
+	return s ? s->n_half : 0;
 }
 
 /* See sa_table.h. */

@@ -56,6 +56,19 @@ struct rag_child_node {
 	bool linked;
 };
 
+/*
+ * Half-open SAs per source (RFC 7296 2.6 cookies per source, see
+ * rag_sa_half_from): one node per source address that has half-open SAs
+ * (IPv4: the address; IPv6: its /64, what one host or site can choose
+ * freely), freed when its count drops to 0.  So there are never more
+ * nodes than half-open SAs, which the table's max bounds.
+ */
+struct rag_src {
+	struct rag_hnode n;
+	uint8_t key[9];			/* family, then 4 bytes / the /64 */
+	uint32_t n_half;
+};
+
 struct rag_dgram_q;	/* responder.c: queued datagrams of a busy SA */
 struct rag_resp_gen;	/* responder.c: the configuration generation */
 
@@ -82,6 +95,7 @@ struct rag_sa {
 	struct rag_child_node cn[IKE_EXCH_MAX_CHILDREN];
 	struct rag_sa *all_prev, *all_next;
 	bool in_spi, in_half, in_user;
+	struct rag_src *src;		/* counted there while half open */
 
 	/* ---- keys (set before / through the table calls) ---- */
 	uint8_t spi_i[8], spi_r[8];
@@ -123,7 +137,7 @@ struct rag_sa {
 };
 
 struct rag_sa_table {
-	struct rag_hidx spi, half, id, user, child;
+	struct rag_hidx spi, half, id, user, child, src;
 	struct rag_sa *all_head;
 	size_t n, n_half, max;
 	uint64_t next_id;
@@ -138,7 +152,8 @@ void rag_sa_table_free(struct rag_sa_table *t);
 
 /*
  * Add sa (zeroed apart from spi_i, local and remote) as a half-open SA:
- * assigns sa->id and links it into the id, half-open and all lists.
+ * assigns sa->id and links it into the id, half-open and all lists, and
+ * counts it for its source (sa->remote's address).
  * 0, -ENOSPC (table full), -EEXIST (same SPIi and peer already there),
  * -ENOMEM.
  */
@@ -150,8 +165,12 @@ void rag_sa_remove(struct rag_sa_table *t, struct rag_sa *sa);
 /* Index sa under our SPI (copied to sa->spi_r).  0, -EEXIST, -ENOMEM. */
 int rag_sa_set_spi(struct rag_sa_table *t, struct rag_sa *sa, const uint8_t spi_r[8]);
 
-/* IKE_SA_INIT is over: leave the half-open index (and count). */
+/* IKE_SA_INIT is over: leave the half-open index (and counts). */
 void rag_sa_half_done(struct rag_sa_table *t, struct rag_sa *sa);
+
+/* Half-open SAs whose source is the address of ep (IPv6: the same /64),
+ * ports ignored: O(1), for the per-source cookie threshold. */
+uint32_t rag_sa_half_from(const struct rag_sa_table *t, const struct ike_endpoint *ep);
 
 /* Set (or with user == NULL / len 0 clear) the identity index of sa.
  * Names longer than RAG_SA_USER_MAX are -ENAMETOOLONG. */

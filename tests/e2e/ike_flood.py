@@ -5,7 +5,7 @@
       Sends COUNT well-formed IKE_SA_INIT requests (RFC 7296 1.2), GAP_MS
       milliseconds apart (default 0: a burst), round-robin over the source
       addresses in $FLOOD_SRCS (comma-separated; default: the kernel's
-      choice), each from
+      choice; IPv6 when SERVER is an IPv6 address), each from
       its own UDP source port (a fresh socket per request), offering
       AES-GCM-16-256 / PRF-HMAC-SHA2-384 / Curve25519 with a valid KE and a
       Nonce, and never continues the exchange: COUNT half-open SAs.  Waits up
@@ -76,11 +76,13 @@ def payload_types(msg):
 
 def flood_init(server, count, wait, gap_ms=0.0):
     socks = []
-    srcs = [a for a in os.environ.get("FLOOD_SRCS", "").split(",") if a] or ["0.0.0.0"]
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    srcs = ([a for a in os.environ.get("FLOOD_SRCS", "").split(",") if a] or
+            ["::" if fam == socket.AF_INET6 else "0.0.0.0"])
     for i in range(count):
         if i and gap_ms:
             time.sleep(gap_ms / 1000.0)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind((srcs[i % len(srcs)], 0))
         s.setblocking(False)
         s.sendto(ike_sa_init(), (server, 500))

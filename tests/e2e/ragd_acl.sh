@@ -208,7 +208,7 @@ e2e_check "live: bob's tcp/22 is gone too" expect c2 "tcp:$H:22=fail"
 # asynchronous crypto): every one of those is either an acl row or counted
 # as suppressed.
 sa_in_packets() {
-	ip -n gw -s xfrm state src "$1" dst "$E2E_GW_WAN4" | awk '/lifetime current:/ { c = 1; next }
+	ip -n gw -s xfrm state list src "$1" dst "$E2E_GW_WAN4" | awk '/lifetime current:/ { c = 1; next }
 		c && /\(packets\)/ { sub(/\(packets\)/, "", $2); print $2 + 0; exit }'
 }
 bob_outer=$(e2e_client_ip4 2)

@@ -27,7 +27,15 @@
  *                bits 2-4  mode 1: bit 2 set = the SA is ESTABLISHED
  *                          (IKE_AUTH done; CREATE_CHILD_SA and
  *                          INFORMATIONAL are accepted), clear = INIT_DONE
- *                          (IKE_AUTH is next).
+ *                          (IKE_AUTH is next); bit 2 clear and bit 3 set
+ *                          = EAP in progress (RFC 7296 2.16): an
+ *                          EAP-MSCHAPv2 client's first IKE_AUTH is
+ *                          answered (the responder's AUTH and MSCHAPv2
+ *                          Challenge are out), so the next EAP round and
+ *                          the INFORMATIONAL a client may give up with
+ *                          (2.21.2) are reached; bit 1 (cert) is ignored
+ *                          then.  Without MD4 (no OpenSSL legacy
+ *                          provider) this falls back to INIT_DONE.
  *                          mode 3: the request the initiator has pending,
  *                          (value % 7): 0 IKE_AUTH, 1 new CHILD SA,
  *                          2 CHILD rekey with PFS, 3 IKE SA rekey,
@@ -79,6 +87,7 @@
 #include "ike_auth.h"
 #include "ike_exchange.h"
 #include "ike_frag.h"
+#include "ike_mschap.h"
 #include "ike_payload.h"
 
 /* -DFUZZ_EXCHANGE_TRACE: print each handler's result (to check that the
@@ -218,6 +227,8 @@ static const char fz_ee_key_pem[] =
 static const uint8_t fz_id_i[] = "client.example";
 static const uint8_t fz_id_r[] = "server.example";
 static const uint8_t fz_psk[] = "a shared secret of the fuzz peers";
+static const char fz_eap_user[] = "fuzz";
+static const char fz_eap_pw[] = "the fuzz user's password";
 
 /* ---- configurations (built once) ---------------------------------------------- */
 
@@ -227,6 +238,10 @@ struct fz_world {
 	struct ike_cp_reply cp;
 	struct ike_exch_cfg ci[2][2];	/* initiator [suite][cert] */
 	struct ike_exch_cfg cr[2];	/* responder [expects cert] */
+	/* EAP-MSCHAPv2 (mode 1 set-up bit 3): initiator per suite and the
+	 * responder allowing it; mschap NULL when MD4/DES are unavailable */
+	struct ike_mschap_ctx *mschap;
+	struct ike_exch_cfg ci_eap[2], cr_eap;
 	X509_STORE *trust;
 	EVP_PKEY *ee_key;
 	uint8_t *ee_der;
@@ -282,6 +297,39 @@ static void fz_cfg_base(struct ike_exch_cfg *c, bool initiator)
 	c->n_child_props = 1;
 	fz_ts_any(&c->ts_local);
 	fz_ts_any(&c->ts_remote);
+}
+
+/* The responder's user database for EAP: one user, fz_eap_user. */
+static int fz_nt_hash(void *arg, const char *user, size_t len, struct ike_key *out)
+{
+	(void)arg;
+	if (len != sizeof(fz_eap_user) - 1 || memcmp(user, fz_eap_user, len) != 0)
+		return -ENOENT;
+	return ike_mschap_nt_password_hash(W->mschap, fz_eap_pw,
+					   sizeof(fz_eap_pw) - 1, out);
+}
+
+/* The EAP-MSCHAPv2 configurations (W->mschap set). */
+static void fz_setup_eap(void)
+{
+	for (int s = 0; s < 2; s++) {
+		struct ike_exch_cfg *ci = &W->ci_eap[s];
+
+		*ci = W->ci[s][0];
+		ci->auth = IKE_EXCH_AUTH_EAP;
+		ci->psk = NULL;
+		ci->psk_len = 0;
+		ci->eap_method = EAP_TYPE_MSCHAPV2;
+		ci->eap_identity = (const uint8_t *)fz_eap_user;
+		ci->eap_identity_len = sizeof(fz_eap_user) - 1;
+		ci->eap_password = fz_eap_pw;
+		ci->eap_password_len = sizeof(fz_eap_pw) - 1;
+		ci->mschap = W->mschap;
+	}
+	W->cr_eap = W->cr[0];
+	W->cr_eap.methods = IKE_EXCH_M_EAP_MSCHAPV2 | IKE_EXCH_M_PSK;
+	W->cr_eap.eap_nt_hash = fz_nt_hash;
+	W->cr_eap.mschap = W->mschap;
 }
 
 /* Build the configurations, credentials and the RNG once.  Aborts on any
@@ -369,6 +417,10 @@ static void fz_setup(void)
 			cr->now = 0;	/* fixed certificates: no time checks */
 		}
 	}
+	if (ike_mschap_ctx_new(&W->mschap) == 0)
+		fz_setup_eap();
+	else
+		W->mschap = NULL;
 	W->ep_i = (struct ike_endpoint){ .family = 4, .addr = { 192, 0, 2, 1 },
 					 .port = 4500 };
 	W->ep_r = (struct ike_endpoint){ .family = 4, .addr = { 198, 51, 100, 7 },
@@ -423,6 +475,38 @@ static void fz_pair(unsigned int suite, unsigned int cert, bool est,
 		    ike_sa_handle_response(i, resp.data, resp.len, &s) != 0 ||
 		    i->state != IKE_ST_ESTABLISHED ||
 		    r->state != IKE_ST_ESTABLISHED))
+		abort();
+	ike_buf_free(&m);
+	ike_buf_free(&resp);
+	*pi = i;
+	*pr = r;
+}
+
+/* A fresh EAP-MSCHAPv2 pair of suite after IKE_SA_INIT and the first
+ * IKE_AUTH exchange (the responder waits for the MSCHAPv2 Response);
+ * fz_pair(suite, 0, false) when MD4 is unavailable. */
+static void fz_pair_eap(unsigned int suite, struct ike_sa **pi, struct ike_sa **pr)
+{
+	struct ike_sa *i, *r;
+	struct ike_buf m, resp;
+	struct ike_exch_result q, s;
+
+	if (!W->mschap) {
+		fz_pair(suite, 0, false, pi, pr);
+		return;
+	}
+	fz_reseed();
+	i = fz_sa(&W->ci_eap[suite], true, false);
+	r = fz_sa(&W->cr_eap, false, false);
+	ike_buf_init(&m);
+	ike_buf_init(&resp);
+	if (ike_sa_init_build(i, &m) != 0 ||
+	    ike_sa_handle_request(r, m.data, m.len, &resp, &q) != 1 ||
+	    ike_sa_handle_response(i, resp.data, resp.len, &s) != 0 ||
+	    ike_sa_auth_build(i, &m) != 0 ||
+	    ike_sa_handle_request(r, m.data, m.len, &resp, &q) != 1 ||
+	    ike_sa_handle_response(i, resp.data, resp.len, &s) != -EAGAIN ||
+	    r->state != IKE_ST_INIT_DONE || !r->eap)
 		abort();
 	ike_buf_free(&m);
 	ike_buf_free(&resp);
@@ -622,7 +706,10 @@ static void fz_mode1(const uint8_t *d, size_t n)
 
 	if (!fz_sealed_parse(d, n, &s))
 		return;
-	fz_pair(s.suite, s.cert, s.state & 1, &i, &r);
+	if ((s.state & 3) == 2)
+		fz_pair_eap(s.suite, &i, &r);
+	else
+		fz_pair(s.suite, s.cert, s.state & 1, &i, &r);
 	if (s.fix_auth)
 		fz_fix_auth(s.inner, s.ilen, s.first, r);
 	ike_buf_init(&msg);
@@ -1016,6 +1103,47 @@ static void gen_mode1(void)
 	ike_buf_free(&m);
 }
 
+/* Mode 1 seeds with EAP in progress (set-up bit 3): the client's
+ * MSCHAPv2 Response and the INFORMATIONAL AUTHENTICATION_FAILED it may
+ * send instead (strongSwan does after a Failure request, 2.21.2). */
+static void gen_mode1_eap(void)
+{
+	struct ike_buf m;
+	char name[128];
+
+	if (!W->mschap) {
+		fprintf(stderr, "no MD4/DES: EAP seeds not generated\n");
+		return;
+	}
+	ike_buf_init(&m);
+	for (unsigned int s = 0; s < 2; s++) {
+		for (unsigned int k = 0; k < 2; k++) {
+			struct ike_sa *i, *r;
+			uint8_t *plain, first;
+			size_t plen;
+
+			fz_pair_eap(s, &i, &r);
+			if ((k ? ike_exch_auth_failed_build(i, &m) :
+			     ike_sa_auth_build(i, &m)) != 0)
+				abort();
+			gen_open(r, &m, &plain, &plen, &first);
+			snprintf(name, sizeof(name), "m1-eap-%s-s%u",
+				 k ? "info-auth-failed" : "mschapv2-response", s);
+			gen_sealed(name, 1, (uint8_t)(s | 8), m.data[IKE_HDR_OFF_EXCH],
+				   0, 0, first, plain, plen);
+			free(plain);
+			ike_sa_free(i);
+			ike_sa_free(r);
+		}
+	}
+	/* an INFORMATIONAL without error (liveness) and one with a Delete of
+	 * the IKE SA, mid-EAP */
+	gen_sealed("m1-eap-info-empty", 1, 8, INFORMATIONAL, 0, 0, IKE_PL_NONE, NULL, 0);
+	gen_sealed("m1-eap-info-delete-ike", 1, 8, INFORMATIONAL, 0, 0, IKE_PL_DELETE,
+		   (const uint8_t *)"\x00\x00\x00\x08\x01\x00\x00\x00", 8);
+	ike_buf_free(&m);
+}
+
 /* Mode 3 seeds: the real responses of a responder to every pending
  * request kind, as the initiator decrypts them. */
 static void gen_mode3(void)
@@ -1086,6 +1214,7 @@ int main(int argc, char **argv)
 	gen_raw();
 	gen_refusals();
 	gen_mode1();
+	gen_mode1_eap();
 	gen_mode3();
 	return 0;
 }

@@ -183,11 +183,108 @@ static void test_scale(void)
 	free(s);
 }
 
+static struct ike_endpoint ep4(uint8_t last, uint16_t port)
+{
+	struct ike_endpoint e = { 4, { 198, 51, 100, last }, port };
+
+	return e;
+}
+
+/*
+ * Half-open SAs per source (responder.c HALF_OPEN_PER_SRC: COOKIEs for
+ * one address beyond it, RFC 7296 2.6): counted by address, not port;
+ * IPv6 by /64; leaving the half-open state (established, removed)
+ * uncounts; a source's node is freed at 0, so there are never more nodes
+ * than half-open SAs.
+ */
+static void test_per_source(void)
+{
+	struct rag_sa_table t;
+	struct rag_sa *sa[8];
+	struct ike_endpoint a = ep4(7, 500), a2 = ep4(7, 4500), b = ep4(8, 500);
+	struct ike_endpoint v6a = { 6, { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, [15] = 1 }, 500 };
+	struct ike_endpoint v6b = v6a, v6c = v6a;
+
+	v6b.addr[15] = 0x99;		/* same /64, another host */
+	v6b.addr[9] = 0x42;
+	v6c.addr[7] = 3;		/* another /64 */
+	CHECK_INT(rag_sa_table_init(&t, 0), 0);
+	for (int i = 0; i < 8; i++) {
+		uint64_t k = 100 + (uint64_t)i;
+
+		sa[i] = mk(k, 0, 0);
+		sa[i]->remote = i < 3 ? (i == 1 ? a2 : a) : i == 3 ? b :
+				i < 6 ? (i == 4 ? v6a : v6b) : v6c;
+		CHECK_INT(rag_sa_insert(&t, sa[i]), 0);
+	}
+	CHECK_INT(rag_sa_half_from(&t, &a), 3);		/* ports do not matter */
+	CHECK_INT(rag_sa_half_from(&t, &a2), 3);
+	CHECK_INT(rag_sa_half_from(&t, &b), 1);
+	CHECK_INT(rag_sa_half_from(&t, &v6a), 2);	/* one /64 */
+	CHECK_INT(rag_sa_half_from(&t, &v6c), 2);	/* sa[6], sa[7] */
+	{
+		struct ike_endpoint none = ep4(9, 500);
+
+		CHECK_INT(rag_sa_half_from(&t, &none), 0);
+	}
+	CHECK_INT(t.src.n, 4);
+	/* established: no longer half open; the address moving later does
+	 * not matter (the node is remembered) */
+	rag_sa_half_done(&t, sa[0]);
+	sa[0]->remote = b;
+	CHECK_INT(rag_sa_half_from(&t, &a), 2);
+	CHECK_INT(rag_sa_half_from(&t, &b), 1);
+	rag_sa_half_done(&t, sa[0]);			/* idempotent */
+	CHECK_INT(rag_sa_half_from(&t, &a), 2);
+	/* removed while half open */
+	rag_sa_remove(&t, sa[1]);
+	rag_sa_remove(&t, sa[3]);
+	CHECK_INT(rag_sa_half_from(&t, &a), 1);
+	CHECK_INT(rag_sa_half_from(&t, &b), 0);
+	CHECK_INT(t.src.n, 3);				/* b's node is gone */
+	for (int i = 0; i < 8; i++)
+		rag_sa_remove(&t, sa[i]);
+	CHECK_INT(t.src.n, 0);
+	CHECK_INT(t.n_half, 0);
+	for (int i = 0; i < 8; i++)
+		free(sa[i]);
+
+	/* many sources: exact counts, nodes = distinct sources, all freed */
+	{
+		enum { N = 20000 };
+		struct rag_sa **v = calloc(N, sizeof(*v));
+
+		if (!v)
+			abort();
+		for (int i = 0; i < N; i++) {
+			v[i] = mk(1000 + (uint64_t)i, 0, 0);
+			v[i]->remote = ep4(0, 500);
+			v[i]->remote.addr[2] = (uint8_t)(i / 2 / 256);
+			v[i]->remote.addr[3] = (uint8_t)(i / 2 % 256);
+			CHECK(rag_sa_insert(&t, v[i]) == 0);
+		}
+		CHECK_INT(t.src.n, N / 2);
+		CHECK_INT(rag_sa_half_from(&t, &v[N - 1]->remote), 2);
+		for (int i = 0; i < N; i += 2)
+			rag_sa_half_done(&t, v[i]);
+		CHECK_INT(rag_sa_half_from(&t, &v[N - 1]->remote), 1);
+		CHECK_INT(t.src.n, N / 2);
+		for (int i = 0; i < N; i++) {
+			rag_sa_remove(&t, v[i]);
+			free(v[i]);
+		}
+		CHECK_INT(t.src.n, 0);
+		free(v);
+	}
+	rag_sa_table_free(&t);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	test_basic();
 	test_scale();
+	test_per_source();
 	return check_done("test_sa_table");
 }
