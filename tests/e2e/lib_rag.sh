@@ -255,8 +255,9 @@ EOF
 	e2e_pass "reference strongSwan gateway running in netns $GW_NS"
 }
 
-# gw_ctl ARGS...: rag-ctl against this test's ragd.
-gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock "$RAG_CTL_BIN" "$@"; }
+# gw_ctl ARGS...: rag-ctl against this test's ragd (and its ragd.conf, which
+# the log commands read to find logs.db).
+gw_ctl() { RAG_CTL_SOCKET=$GW_DIR/ragd.sock RAG_CONF=$GW_DIR/ragd.conf "$RAG_CTL_BIN" "$@"; }
 
 # gw_ctl_ok DESC ARGS...: rag-ctl ARGS must succeed (else FAIL with its output).
 gw_ctl_ok() {
@@ -679,6 +680,8 @@ rag_scenario_begin() {
 	E2E_DIAG=_rag_diag
 	e2e_at_exit _rag_save_logs
 	e2e_modprobe esp4 esp6 xfrm_user xfrm4_tunnel veth bridge
+	# ragd's nftables table (autoloaded otherwise, at its first policy)
+	e2e_modprobe nf_tables nft_ct nft_limit nft_log nfnetlink_log
 	e2e_xfrm_warmup
 	e2e_topo_gateway gw
 	e2e_topo_client c1 1
