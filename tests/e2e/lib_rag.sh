@@ -714,6 +714,8 @@ rag_scenario_begin() {
 	E2E_DIAG=_rag_diag
 	e2e_at_exit _rag_save_logs
 	e2e_modprobe esp4 esp6 xfrm_user xfrm4_tunnel veth bridge
+	# ragd's nftables table (autoloaded otherwise, at its first policy)
+	e2e_modprobe nf_tables nft_ct nft_limit nft_log nfnetlink_log
 	e2e_xfrm_warmup
 	e2e_topo_gateway gw
 	e2e_topo_client c1 1

@@ -29,8 +29,6 @@ PROBE=(python3 "$(dirname "$0")/acl_probe.py")
 H=$E2E_INT_HOST4
 command -v nft > /dev/null || e2e_fail "nft not installed (Debian package nftables)"
 command -v python3 > /dev/null || e2e_fail "python3 not installed (Debian package python3)"
-# nftables modules ragd's table needs (autoloaded otherwise, slowly under TCG)
-e2e_modprobe nf_tables nfnetlink_log nft_ct nft_limit nft_log
 rag_scenario_begin
 e2e_topo_client c2 2
 
