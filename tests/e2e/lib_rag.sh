@@ -325,7 +325,9 @@ gw_user_add_psk() {
 		gw_user_add "$name" "$psk"
 		return
 	fi
-	out=$(printf '%s\n' "$psk" | gw_ctl user add "$name" --psk-stdin "$@" 2>&1) ||
+	# shellcheck disable=SC2046
+	out=$(printf '%s\n' "$psk" | gw_ctl user add "$name" --psk-stdin $(_gw_policy_groups) \
+		"$@" 2>&1) ||
 		{ printf '%s\n' "$out"; e2e_fail "rag-ctl user add $name --psk-stdin"; }
 	e2e_pass "rag-ctl user add $name --psk-stdin $*"
 }
