@@ -170,11 +170,13 @@ static void parse(int argc, char **argv, struct opts *o)
 /* Phase 1: ingest through the writer.  Rows are in time order (a log is
  * appended in time order), users drawn at random.  Returns the start time of
  * the data. */
-static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
+static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth,
+		      uint64_t *n_acl)
 {
 	struct connlog *l;
 	struct connlog_conn c;
 	struct connlog_auth a;
+	struct connlog_acl x;
 	struct store_writer_stats st;
 	char err[512];
 	uint64_t seed = 0x9e3779b97f4a7c15ull, retries = 0, w, f, d;
@@ -187,10 +189,11 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 	}
 	memset(&c, 0, sizeof(c));
 	memset(&a, 0, sizeof(a));
+	memset(&x, 0, sizeof(x));
 	snprintf(c.ike_alg, sizeof(c.ike_alg), "aes256gcm16-prfsha384-x25519");
 	snprintf(c.esp_alg, sizeof(c.esp_alg), "aes256gcm16");
 	snprintf(a.method, sizeof(a.method), "eap-mschapv2");
-	*n_conn = *n_auth = 0;
+	*n_conn = *n_auth = *n_acl = 0;
 	t0 = now_s();
 	c0 = cpu_s();
 	p0 = thread_cpu_s();
@@ -199,7 +202,9 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 		uint64_t u = r % o->users;
 		int64_t t = start + (int64_t)((double)SPAN_MS * (double)i / (double)o->rows);
 
-		if ((r >> 32) % 100 < 70) {
+		unsigned int kind = (unsigned int)((r >> 32) % 100);
+
+		if (kind < 45) {
 			/* connection log: connect/disconnect/rekey/fail */
 			c.time_ms = t;
 			c.event = (enum connlog_event)(1 + (r >> 40) % 4);
@@ -219,7 +224,7 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 				 "client DELETE" : "");
 			SUBMIT(connlog_connection(l, &c), retries);
 			(*n_conn)++;
-		} else {
+		} else if (kind < 65) {
 			a.time_ms = t;
 			a.result = (r >> 40) % 10 ? CONNLOG_AUTH_SUCCESS : CONNLOG_AUTH_FAILURE;
 			a.sa_id = i + 1;
@@ -230,6 +235,23 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 				 "" : "bad password");
 			SUBMIT(connlog_auth(l, &a), retries);
 			(*n_auth)++;
+		} else {
+			/* access-control log: new permitted flows and denials */
+			x.time_ms = t;
+			x.permit = (r >> 40) % 4 != 0;
+			x.rule_id = x.permit ? 1 + (uint32_t)((r >> 44) % 1000) : 0;
+			x.sa_id = i + 1;
+			snprintf(x.user, sizeof(x.user), "user%06" PRIu64, u);
+			snprintf(x.vip, sizeof(x.vip), "10.8.%u.%u", (unsigned int)(u >> 8 & 255),
+				 (unsigned int)(u & 255));
+			snprintf(x.dst, sizeof(x.dst), "172.16.%u.%u", (unsigned int)(r >> 48 & 255),
+				 (unsigned int)(r >> 56 & 255));
+			snprintf(x.proto, sizeof(x.proto), "%s", (r >> 12) % 3 == 0 ? "udp" : "tcp");
+			x.src_port = 1024 + (int32_t)((r >> 16) % 60000);
+			x.dst_port = (r >> 12) % 3 == 0 ? 53 : (r >> 14) % 2 ? 443 : 22;
+			x.suppressed = 0;
+			SUBMIT(connlog_acl(l, &x), retries);
+			(*n_acl)++;
 		}
 	}
 	connlog_flush(l);
@@ -238,8 +260,9 @@ static int64_t ingest(const struct opts *o, uint64_t *n_conn, uint64_t *n_auth)
 	p1 = thread_cpu_s();
 	connlog_stats(l, &w, &f, &d);
 	connlog_writer_stats(l, &st);
-	printf("ingest: %" PRIu64 " rows (connection %" PRIu64 ", auth %" PRIu64 ") in %.2f s"
-	       " = %.0f rows/s through the writer\n", o->rows, *n_conn, *n_auth, t1 - t0,
+	printf("ingest: %" PRIu64 " rows (connection %" PRIu64 ", auth %" PRIu64 ", acl %" PRIu64
+	       ") in %.2f s = %.0f rows/s through the writer\n", o->rows, *n_conn, *n_auth,
+	       *n_acl, t1 - t0,
 	       (double)o->rows / (t1 - t0));
 	printf("ingest: CPU time: writer and sync threads %.2f s = %.0f rows per CPU second "
 	       "(the rate when it has a core to itself), producer %.2f s\n",
@@ -368,7 +391,8 @@ static void search_in_process(const struct opts *o)
 		return;
 	for (int i = 0; i < SEARCHES; i++) {
 		char user[32];
-		struct log_search q = { .type = i % 2 ? LOG_AUTH : LOG_CONNECTION, .user = user,
+		static const enum log_type types[] = { LOG_CONNECTION, LOG_AUTH, LOG_ACL };
+		struct log_search q = { .type = types[i % 3], .user = user,
 					.until_ms = INT64_MAX };
 		double t0 = now_s();
 		sqlite3 *db;
@@ -395,6 +419,7 @@ static void search_in_process(const struct opts *o)
 static void ragctl_phase(const struct opts *o)
 {
 	char conf[600], errpath[600], bundle[600], from[16], to[16];
+	static const char *const types[] = { "connection", "auth", "acl" };
 	double lat[SEARCHES], base[SEARCHES / 4], secs;
 	char line[160];
 	uint64_t seed = 12345;
@@ -424,7 +449,7 @@ static void ragctl_phase(const struct opts *o)
 	for (int i = 0; i < SEARCHES; i++) {
 		char user[32];
 		char *argv[] = { (char *)o->rag_ctl, "-c", conf, "log", "search", "--type",
-				 i % 2 ? "auth" : "connection", "--user", user, "--since", "-90d",
+				 (char *)types[i % 3], "--user", user, "--since", "-90d",
 				 NULL };
 		int rc;
 
@@ -438,7 +463,7 @@ static void ragctl_phase(const struct opts *o)
 		lat[i] = secs * 1000.0;
 	}
 	pctl(lat, SEARCHES, line, sizeof(line));
-	printf("search: rag-ctl log search --type connection|auth --user U --since -90d, %d "
+	printf("search: rag-ctl log search --type connection|auth|acl --user U --since -90d, %d "
 	       "random users, each a new process: %s\n", SEARCHES, line);
 	for (int i = 0; i < SEARCHES / 4; i++) {
 		char *argv[] = { (char *)o->rag_ctl, "--version", NULL };
@@ -513,7 +538,7 @@ static void retention(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	uint64_t n_conn, n_auth, size;
+	uint64_t n_conn, n_auth, n_acl, size;
 	struct rusage ru;
 
 	parse(argc, argv, &o);
@@ -534,7 +559,7 @@ int main(int argc, char **argv)
 		store_close(db);
 		printf("existing: %" PRIu64 " rows in %s (no ingest)\n", o.rows, path);
 	} else {
-		ingest(&o, &n_conn, &n_auth);
+		ingest(&o, &n_conn, &n_auth, &n_acl);
 	}
 	size = fsize(o.dir, CONNLOG_DB_FILE) + fsize(o.dir, CONNLOG_DB_FILE "-wal");
 	printf("size: logs.db %.1f MiB = %.1f MiB per million rows\n", (double)size / 1048576.0,

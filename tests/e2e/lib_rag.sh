@@ -451,11 +451,15 @@ print(sum(1 for x in json.load(sys.stdin)
 # gw_no_ike_sa: the gateway holds no IKE SA.
 gw_no_ike_sa() { ! gw_has_ike_sa; }
 
-# gw_has_ike_sa: the gateway holds at least one IKE SA (ragd: sa list shows
-# an entry; reference: swanctl --list-sas).
+# gw_has_ike_sa: the gateway holds at least one IKE SA past IKE_SA_INIT
+# (ragd: sa list shows an entry not "half-open"; reference: swanctl
+# --list-sas).  Half-open SAs of a flood (ragd_negative, ragd_halfopen) live
+# their 30 s whatever a client does, so they do not count.
 gw_has_ike_sa() {
 	if gw_is_ragd; then
-		gw_ctl --json sa list 2> /dev/null | tr -d ' \n' | grep -q '{'
+		gw_ctl --json sa list 2> /dev/null | python3 -c '
+import json, sys
+sys.exit(0 if any(s.get("state") != "half-open" for s in json.load(sys.stdin)) else 1)'
 	else
 		_ss_has_established gw
 	fi
@@ -775,6 +779,57 @@ rag_disconnect_clean() {
 			e2e_fail "$n: gateway kept IKE SA or kernel state after the client's DELETE"
 	fi
 	e2e_pass "$n: DELETE (RFC 7296 1.4.1) removed its SA and kernel state in $(e2e_since "$t")s"
+}
+
+# rag_check_auth_cert USER CERT METHOD: the authentication log has a success
+# row for USER by METHOD carrying the client certificate CERT as the device
+# (issue 5 point 2): subject, issuer, serial and SHA-256 fingerprint, each
+# computed here by openssl from the file the client used (ragd only).
+rag_check_auth_cert() {
+	gw_is_ragd || return 0
+	local user=$1 cert=$2 method=$3 want
+	want=$(openssl x509 -in "$cert" -noout -serial -fingerprint -sha256 \
+		-nameopt RFC2253 -subject -issuer) || e2e_fail "openssl x509 $cert"
+	e2e_wait 10 "auth row of $user" _rag_auth_cert_row "$user" "$method" "$want" ||
+		{ gw_ctl --json log search --type auth --user "$user" 2>&1 | tail -c 2000
+		  printf '%s\n' "$want"
+		  e2e_fail "auth log: no success row for $user ($method) with its certificate's subject, issuer, serial and SHA-256"; }
+	e2e_pass "auth log: $user ($method) with certificate subject, issuer, serial and SHA-256 fingerprint"
+}
+_rag_auth_cert_row() {
+	gw_ctl --json log search --type auth --user "$1" 2>/dev/null | python3 -c '
+import json, re, sys
+method, want = sys.argv[1], sys.argv[2]
+kv = dict(l.split("=", 1) for l in want.splitlines() if "=" in l)
+serial = kv["serial"].lstrip("0") or "0"
+sha = kv["sha256 Fingerprint"].replace(":", "").upper()
+cn = lambda dn: sorted(re.findall(r"CN ?= ?([^,/]+)", dn))
+ok = any(r.get("result") == "success" and r.get("method") == method and
+         (r.get("cert_sha256") or "").upper() == sha and
+         (r.get("cert_serial") or "").upper().lstrip("0") == serial.upper() and
+         cn(r.get("cert_subject") or "") == cn(kv["subject"]) and
+         cn(r.get("cert_issuer") or "") == cn(kv["issuer"])
+         for r in json.load(sys.stdin))
+sys.exit(0 if ok else 1)' "$2" "$3"
+}
+
+# rag_check_auth_eap USER EAP-ID IKE-ID: the authentication log has an
+# EAP-MSCHAPv2 success row for USER naming the device by its EAP identity and
+# its IKE ID (issue 5 point 2; ragd only).
+rag_check_auth_eap() {
+	gw_is_ragd || return 0
+	e2e_wait 10 "auth row of $1" _rag_auth_eap_row "$@" ||
+		{ gw_ctl --json log search --type auth --user "$1" 2>&1 | tail -c 2000
+		  e2e_fail "auth log: no eap-mschapv2 success row for $1 with identity $2 and IKE ID $3"; }
+	e2e_pass "auth log: $1 (eap-mschapv2) with EAP identity $2 and IKE ID $3"
+}
+_rag_auth_eap_row() {
+	gw_ctl --json log search --type auth --user "$1" 2>/dev/null | python3 -c '
+import json, sys
+eap, ike = sys.argv[1:3]
+sys.exit(0 if any(r.get("result") == "success" and r.get("method") == "eap-mschapv2" and
+                  r.get("identity") == eap and r.get("ike_id") == ike
+                  for r in json.load(sys.stdin)) else 1)' "$2" "$3"
 }
 
 # rag_check_conn_log USER: the connection log (issue 3, deliverable 6) has a

@@ -43,6 +43,7 @@ e2e_check "gateway authenticated with its ECDSA certificate" \
 e2e_check "gateway kernel: 2 ESP SAs, UDP-encapsulated, rfc4106(gcm(aes)) 128-bit key" \
 	xf_expect gw 2 "esp aead=rfc4106(gcm(aes))/128/128 encap=espinudp"
 
+rag_check_auth_cert dave "$P/dave.crt" pubkey
 rag_disconnect_clean c1 c1
 rag_stop_clean
 e2e_finish

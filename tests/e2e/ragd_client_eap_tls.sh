@@ -35,6 +35,7 @@ e2e_check "EAP-TLS succeeded" grep -q 'EAP method EAP_TLS succeeded' "$L"
 e2e_check "gateway kernel: 2 ESP SAs, rfc4106(gcm(aes)) 128-bit key" \
 	xf_expect gw 2 "esp aead=rfc4106(gcm(aes))/128/128 encap=none"
 
+rag_check_auth_cert carol "$P/carol.crt" eap-tls
 rag_disconnect_clean c1 c1
 rag_stop_clean
 e2e_finish

@@ -45,6 +45,7 @@ e2e_check "gateway kernel: 2 ESP SAs, cbc(aes) 256-bit + hmac(sha1) truncated to
 	xf_expect gw 2 "esp enc=cbc(aes)/256 auth=hmac(sha1)/96 encap=none"
 ip -n gw xfrm state | grep -E '^src|enc|auth' | sed 's/0x[0-9a-f]\{16,\}/(key)/'
 
+rag_check_auth_eap alice alice "$(e2e_client_ip4 1)"
 rag_disconnect_clean c1 c1
 rag_stop_clean
 e2e_finish
