@@ -169,8 +169,14 @@ void resp_auth_outcome(struct rag_resp *r, struct rag_sa *sa, bool success)
 
 	memset(&row, 0, sizeof(row));
 	memset(&e, 0, sizeof(e));
-	if (u && n && ike->auth.method != IKE_PM_PUBKEY &&
-	    users_lookup(u, ident, n, now, false, &e) == 0) {
+	if (u && ike->auth.cert.present && ike->auth.cert.subject[0] &&
+	    users_lookup_subject(u, ike->auth.cert.subject, now, false, &e) == 0) {
+		/* a certificate registered with `user add --cert-subject`:
+		 * the row names that user, as resp_canonical_user() does */
+		known = true;
+		snprintf(row.user, sizeof(row.user), "%s", e.name);
+	} else if (u && n && ike->auth.method != IKE_PM_PUBKEY &&
+		   users_lookup(u, ident, n, now, false, &e) == 0) {
 		known = true;
 		snprintf(row.user, sizeof(row.user), "%s", e.name);
 		/* lockout (issue 4): wrong passwords and PSKs count; a
