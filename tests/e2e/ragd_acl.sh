@@ -239,7 +239,16 @@ vip_unmapped() { ! ip netns exec gw nft list map inet rag vip4 | grep -q "$1 "; 
 e2e_check "user del alice: no gateway SA for her" no_sa_of alice
 e2e_check "user del alice: her virtual IP is out of the nftables vIP map" vip_unmapped "$VA"
 
-RAG_OTHERS=1 rag_disconnect_clean c2 c2
+# ---- locking a user disconnects him (issue 4 point 4) ------------------------------------
+gw_ctl_ok "user lock" user lock bob
+e2e_wait 20 "bob's SA gone at the client" ss_no_sa c2 ||
+	e2e_fail "bob still has an IKE SA after 'rag-ctl user lock bob'"
+e2e_pass "user lock bob: his IKE SA is gone (DELETE sent)"
+e2e_check "user lock bob: no gateway SA for him" no_sa_of bob
+e2e_check "user lock bob: his virtual IP is out of the nftables vIP map" vip_unmapped "$VB"
+e2e_wait 10 "gateway kernel state gone" _rag_gw_clean ||
+	e2e_fail "user lock bob: XFRM state, policy or route left in the gateway"
+e2e_pass "user lock bob: no XFRM state, policy or route left in the gateway"
 rag_stop_clean
 no_rag_table() { ! ip netns exec gw nft list tables | grep -q 'inet rag'; }
 e2e_check "ragd's nftables table is gone after SIGTERM" no_rag_table
