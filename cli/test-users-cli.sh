@@ -151,6 +151,26 @@ c user list >"$tmp/list" 2>&1; expect_rc 0 $? "user list after restart"
 grep -E '^alice +active +yes' "$tmp/list" >/dev/null && ok "alice persisted" || bad "alice lost"
 lacks "$tmp/list" "bob" "deleted user stays deleted"
 stop
+
+# a large directory: 20,000 certificate users (written straight into rag.db,
+# as if added one by one) are listed whole, table and --json
+if command -v sqlite3 >/dev/null; then
+	before=$(sqlite3 "$tmp/state/rag.db" "SELECT count(*) FROM users")
+	sqlite3 "$tmp/state/rag.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
+		FROM n WHERE i < 20000) INSERT INTO users (name, cert_subject, created, updated)
+		SELECT printf('bulk%05d', i), printf('CN=bulk%05d@corp.example,O=Example Corp', i),
+		1795000000, 1795000000 FROM n"
+	start
+	c user list >"$tmp/list" 2>"$tmp/err"; expect_rc 0 $? "user list of $((before + 20000)) users"
+	n=$(grep -c '^bulk' "$tmp/list")
+	[ "$n" = 20000 ] && ok "all 20000 bulk users in the table" || bad "$n of 20000 bulk users listed"
+	c user list --json >"$tmp/list.json" 2>"$tmp/err"; expect_rc 0 $? "user list --json of $((before + 20000)) users"
+	n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/list.json" 2>&1)
+	[ "$n" = $((before + 20000)) ] && ok "--json lists all $n users" || bad "--json: $n, expected $((before + 20000))"
+	stop
+else
+	bad "sqlite3 (Debian package sqlite3) missing: the large-directory check cannot run"
+fi
 chmod 640 "$tmp/state/secrets.key"
 "$ragd" -f -c "$tmp/ragd.conf" >"$tmp/out" 2>&1; expect_rc 1 $? "ragd refuses a group-readable secrets.key"
 contains "$tmp/out" "secrets.key: mode 0640 is group/world accessible, refused" "says why"

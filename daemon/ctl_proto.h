@@ -22,7 +22,8 @@
  * the marker, wipes its buffer after the command and never logs the line. */
 #define RAG_CTL_SECRET_MARK   "--secret-follows"
 #define RAG_CTL_MAX_SECRET    1024	/* bytes, before hex encoding */
-#define RAG_CTL_MAX_RESPONSE  (1024 * 1024)
+/* a listing of 100,000 users or SAs is ~40 MiB; built in memory, sent nonblocking */
+#define RAG_CTL_MAX_RESPONSE  (64 * 1024 * 1024)
 #define RAG_CTL_TIMEOUT_MS    5000	/* either side gives up after this */
 #define RAG_CTL_MAX_CLIENTS   16	/* concurrent connections served */
 
