@@ -19,7 +19,7 @@
 #include "nflog.h"
 #include "nft.h"
 
-#define HOT_TICKS 2	/* ticks the counters are polled after the last logged denial */
+#define HOT_TICKS 2	/* ticks the counters are polled after the last logged packet */
 
 struct rag_acl {
 	struct rag_nft *nft;		/* NULL: enforcement unavailable */
@@ -85,28 +85,30 @@ static void on_record(void *arg, const struct rag_nflog_rec *r)
 	proto_name(r->proto, row.proto, sizeof(row.proto));
 	row.src_port = r->sport;
 	row.dst_port = r->dport;
-	if (!r->permit)
-		a->hot = HOT_TICKS;
+	a->hot = HOT_TICKS;	/* suppressed ones follow logged ones: poll */
 	queue_row(d, &row);
 }
 
-/* Suppressed denials of one user since the last poll -> a summary row
- * (destination "", suppressed = count). */
-static void on_suppressed(void *arg, const struct rag_nft_vip_info *v, uint64_t count)
+/* Suppressed log rows of one user since the last poll (denied packets, or
+ * new permitted flows) -> a summary row (destination "", suppressed =
+ * count, verdict of what was suppressed). */
+static void on_suppressed(void *arg, const struct rag_nft_vip_info *v, bool permit,
+			  uint64_t count)
 {
 	struct ragd *d = arg;
 	struct connlog_acl row;
 
 	memset(&row, 0, sizeof(row));
-	row.permit = false;
+	row.permit = permit;
 	row.sa_id = v->sa_id;
 	snprintf(row.user, sizeof(row.user), "%s", v->user);
 	inet_ntop(v->family, v->addr, row.vip, sizeof(row.vip));
 	row.src_port = row.dst_port = -1;
 	row.suppressed = count;
 	queue_row(d, &row);
-	log_info("acl: %llu denied packets from %s (%s) not logged (rate limit)",
-		 (unsigned long long)count, row.vip, v->user[0] ? v->user : "no user");
+	log_info("acl: %llu %s from %s (%s) not logged (rate limit)",
+		 (unsigned long long)count, permit ? "new permitted flows" : "denied packets",
+		 row.vip, v->user[0] ? v->user : "no user");
 }
 
 /* Read the suppression counters now. */

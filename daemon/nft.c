@@ -45,7 +45,8 @@ struct vip_ent {
 	bool dirty;			/* on the dirty list */
 	bool in_kernel;			/* in the vIP map now ... */
 	int k_cls;			/* ... pointing at this class */
-	uint64_t sup_seen;		/* suppression counter at the last poll */
+	uint64_t sup_seen;		/* suppressed denials at the last poll */
+	uint64_t psup_seen;		/* suppressed new permitted flows, likewise */
 };
 
 struct rag_nft {
@@ -298,7 +299,7 @@ static void kernel_matches_registry(struct rag_nft *n, bool counters_reset)
 			e->in_kernel = e->active;
 			e->k_cls = e->active ? ent_class(n, e) : -1;
 			if (counters_reset)
-				e->sup_seen = 0;
+				e->sup_seen = e->psup_seen = 0;
 		}
 	clear_dirty(n);
 }
@@ -561,6 +562,8 @@ int rag_nft_open(struct rag_nft **out, const struct rag_nft_cfg *cfg, bool *left
 	n->tcfg.snaplen = RAG_NFT_SNAPLEN;
 	n->tcfg.deny_rate = cfg->deny_rate ? cfg->deny_rate : RAG_NFT_DENY_RATE;
 	n->tcfg.deny_burst = cfg->deny_burst ? cfg->deny_burst : RAG_NFT_DENY_BURST;
+	n->tcfg.permit_rate = RAG_NFT_PERMIT_RATE;
+	n->tcfg.permit_burst = RAG_NFT_PERMIT_BURST;
 	n->tcfg.dyn_size = 65536;
 	n->tcfg.pool4_family = cfg->pool4.family == AF_INET ? AF_INET : 0;
 	n->tcfg.pool4_len = cfg->pool4.len;
@@ -772,6 +775,7 @@ struct poll_ctx {
 	struct rag_nft *n;
 	rag_nft_supp_fn fn;
 	void *arg;
+	bool permit;			/* reading psup (else dsup) */
 };
 
 static void poll_elem(void *arg, int family, const uint8_t *addr, uint64_t packets)
@@ -779,16 +783,18 @@ static void poll_elem(void *arg, int family, const uint8_t *addr, uint64_t packe
 	struct poll_ctx *pc = arg;
 	struct vip_ent *e = vip_get(pc->n, family, addr);
 	struct rag_nft_vip_info info;
-	uint64_t delta;
+	uint64_t delta, *seen;
 
 	if (!e)
 		return;	/* never ours: not a pool address we handed out */
+	seen = pc->permit ? &e->psup_seen : &e->sup_seen;
+
 	/* a smaller count: the element timed out and started over */
-	delta = packets >= e->sup_seen ? packets - e->sup_seen : packets;
-	e->sup_seen = packets;
+	delta = packets >= *seen ? packets - *seen : packets;
+	*seen = packets;
 	if (delta) {
 		info_of(e, &info);
-		pc->fn(pc->arg, &info, delta);
+		pc->fn(pc->arg, &info, pc->permit, delta);
 	}
 }
 
@@ -797,14 +803,18 @@ int rag_nft_poll_suppressed(struct rag_nft *n, rag_nft_supp_fn fn, void *arg, ch
 			    size_t errlen)
 {
 	char cmd[256];
-	struct poll_ctx pc = { n, fn, arg };
+	struct poll_ctx pc = { n, fn, arg, false };
 	const char *out;
 	int rc;
 
 	if (!n->pol)
 		return 0;
-	for (int f = 4; f <= 6; f += 2) {
-		snprintf(cmd, sizeof(cmd), "list set inet %s dsup%d", n->table, f);
+	for (int i = 0; i < 4; i++) {
+		int f = i % 2 ? 6 : 4;
+
+		pc.permit = i >= 2;
+		snprintf(cmd, sizeof(cmd), "list set inet %s %csup%d", n->table,
+			 pc.permit ? 'p' : 'd', f);
 		nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_JSON);
 		rc = nft_run_cmd_from_buffer(n->ctx, cmd);
 		nft_ctx_output_set_flags(n->ctx, 0);

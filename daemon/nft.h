@@ -46,6 +46,8 @@
 #define RAG_NFT_SNAPLEN        160	/* bytes of a logged packet (headers) */
 #define RAG_NFT_DENY_RATE      20	/* logged denials per second and user */
 #define RAG_NFT_DENY_BURST     50
+#define RAG_NFT_PERMIT_RATE    50	/* logged new permitted flows per second and user */
+#define RAG_NFT_PERMIT_BURST   100
 #define RAG_NFT_MAX_VIPS       (1u << 20)	/* registered virtual IPs */
 #define RAG_NFT_ERR_MAX        512
 
@@ -127,9 +129,11 @@ int rag_nft_commit(struct rag_nft *n, char *err, size_t errlen);
 int rag_nft_vip_find(const struct rag_nft *n, int family, const uint8_t *addr,
 		     struct rag_nft_vip_info *out);
 
-/* Read the per-user counters of suppressed denials; fn gets every address
- * whose count grew since the last poll (or apply) and by how much. */
-typedef void (*rag_nft_supp_fn)(void *arg, const struct rag_nft_vip_info *v, uint64_t count);
+/* Read the per-user counters of suppressed log rows (denied packets, and
+ * new permitted flows beyond their own rate); fn gets every address whose
+ * count grew since the last poll (or apply), by how much and of which kind. */
+typedef void (*rag_nft_supp_fn)(void *arg, const struct rag_nft_vip_info *v, bool permit,
+				uint64_t count);
 int rag_nft_poll_suppressed(struct rag_nft *n, rag_nft_supp_fn fn, void *arg, char *err,
 			    size_t errlen);
 

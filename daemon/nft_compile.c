@@ -902,6 +902,29 @@ static void emit_deny_chain(struct nftc_text *t, const struct nftc_table_cfg *cf
 	nftc_text_printf(t, "\t\tdrop\n\t}\n");
 }
 
+/* The rules of a logged permit chain: the first packet of a flow is logged
+ * at most permit_rate per second and user (the source address), the rest
+ * counted per user; every packet is accepted.  A user opening flows as fast
+ * as they can (a scan of a permitted "any" service) cannot fill the disk
+ * either. */
+static void emit_permit_chain(struct nftc_text *t, const struct nftc_table_cfg *cfg,
+			      uint32_t rule_id)
+{
+	static const char *const fam[2][2] = { { "4", "ip" }, { "6", "ip6" } };
+
+	nftc_text_printf(t, "\tchain p%u {\n\t\tct state != new accept\n", rule_id);
+	for (int f = 0; f < 2; f++)
+		nftc_text_printf(t, "\t\tupdate @plim%s { %s saddr limit rate %u/second burst %u "
+				 "packets } log prefix \"%s%u\" group %u snaplen %u accept\n",
+				 fam[f][0], fam[f][1], cfg->permit_rate, cfg->permit_burst,
+				 NFTC_PREFIX_PERMIT, rule_id, (unsigned int)cfg->nflog_group,
+				 (unsigned int)cfg->snaplen);
+	for (int f = 0; f < 2; f++)
+		nftc_text_printf(t, "\t\tupdate @psup%s { %s saddr counter } accept\n",
+				 fam[f][0], fam[f][1]);
+	nftc_text_printf(t, "\t\taccept\n\t}\n");
+}
+
 /* The elements of map m (family index f) named <name>v4 / <name>v6. */
 static void emit_map_elements(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 			      const struct nftc_policy *p, const struct nftc_map *m,
@@ -1019,10 +1042,16 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 	}
 	for (int f = 4; f <= 6; f += 2) {
 		nftc_text_printf(t, "\tmap vip%d { type ipv%d_addr : verdict; }\n", f, f);
-		nftc_text_printf(t, "\tset dlim%d { type ipv%d_addr; flags dynamic,timeout; "
-				 "timeout 10m; size %u; }\n", f, f, cfg->dyn_size);
-		nftc_text_printf(t, "\tset dsup%d { type ipv%d_addr; flags dynamic,timeout; "
-				 "timeout 10m; size %u; counter; }\n", f, f, cfg->dyn_size);
+		for (int k = 0; k < 2; k++) {
+			char c = k ? 'p' : 'd';	/* permitted flows, denials */
+
+			nftc_text_printf(t, "\tset %clim%d { type ipv%d_addr; flags dynamic,"
+					 "timeout; timeout 10m; size %u; }\n", c, f, f,
+					 cfg->dyn_size);
+			nftc_text_printf(t, "\tset %csup%d { type ipv%d_addr; flags dynamic,"
+					 "timeout; timeout 10m; size %u; counter; }\n", c, f, f,
+					 cfg->dyn_size);
+		}
 	}
 	emit_deny_chain(t, cfg, "deny", 0);
 	for (size_t i = 0; i < p->nrules; i++) {
@@ -1032,10 +1061,7 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 		if (!r->log || !used[i])
 			continue;
 		if (r->permit) {
-			nftc_text_printf(t, "\tchain p%u {\n\t\tct state new log prefix \"%s%u\" "
-					 "group %u snaplen %u\n\t\taccept\n\t}\n", r->id,
-					 NFTC_PREFIX_PERMIT, r->id, (unsigned int)cfg->nflog_group,
-					 (unsigned int)cfg->snaplen);
+			emit_permit_chain(t, cfg, r->id);
 		} else {
 			snprintf(name, sizeof(name), "d%u", r->id);
 			emit_deny_chain(t, cfg, name, r->id);

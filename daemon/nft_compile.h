@@ -156,6 +156,8 @@ struct nftc_table_cfg {
 	uint16_t snaplen;		/* bytes of each logged packet */
 	uint32_t deny_rate;		/* logged denials per second and user */
 	uint32_t deny_burst;
+	uint32_t permit_rate;		/* logged new permitted flows per second and user */
+	uint32_t permit_burst;
 	uint32_t dyn_size;		/* entries of the per-user rate-limit sets */
 	/* the virtual address pools: a pool address that holds no registered
 	 * virtual IP is denied; family 0 = none */

@@ -214,7 +214,8 @@ N=600
 flood_rows() { acl_rows | python3 -c '
 import json, sys
 rows = [r for r in json.load(sys.stdin) if r.get("user") == "bob"]
-print(sum(1 for r in rows if r.get("dst_port") == 9999), sum(r.get("suppressed") or 0 for r in rows))'; }
+print(sum(1 for r in rows if r.get("dst_port") == 9999),
+      sum(r.get("suppressed") or 0 for r in rows if r.get("verdict") == "deny"))'; }
 read -r rows0 supp0 <<< "$(flood_rows)"
 in0=$(sa_in_packets "$bob_outer")
 ip netns exec c2 "${PROBE[@]}" flood "$H" 9999 "$N"

@@ -19,8 +19,9 @@
  *   - live changes: vIP registration/release as element updates, a new
  *     policy swapped in (membership change);
  *   - the log: NFLOG records with the rule ID, verdict, addresses and ports;
- *     a flood of denials is rate-limited per user and logged + suppressed
- *     counts add up to exactly the packets sent.
+ *     a flood of denials, and a burst of new permitted flows, are
+ *     rate-limited per user and logged + suppressed counts add up to
+ *     exactly the packets (flows) sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -351,15 +352,19 @@ static void test_ownership(void)
 }
 
 struct supp_sum {
-	uint64_t total;
+	uint64_t total;			/* suppressed denials */
+	uint64_t permit_total;		/* suppressed new permitted flows */
 	char user[32];
 };
 
-static void supp_fn(void *arg, const struct rag_nft_vip_info *v, uint64_t count)
+static void supp_fn(void *arg, const struct rag_nft_vip_info *v, bool permit, uint64_t count)
 {
 	struct supp_sum *s = arg;
 
-	s->total += count;
+	if (permit)
+		s->permit_total += count;
+	else
+		s->total += count;
 	snprintf(s->user, sizeof(s->user), "%s", v->user);
 }
 
@@ -526,6 +531,47 @@ static void test_enforce(void)
 		memset(&sum, 0, sizeof(sum));
 		CHECK_INT(rag_nft_poll_suppressed(n, supp_fn, &sum, err, sizeof(err)), 0);
 		CHECK_INT(sum.total, 0);
+		CHECK_INT(sum.permit_total, 0);
+	}
+	/* a burst of new permitted flows: alice (staff) on 10.200.0.7 sends one
+	 * datagram to udp/53 (rule 11, logged) from each of N source ports, N
+	 * flows: rate-limited per user too, each flow logged at most once, and
+	 * every flow either logged or counted */
+	{
+		struct sockaddr_storage s, d;
+		socklen_t sl, dl;
+		struct supp_sum sum;
+		size_t logged = 0;
+		const int N = 400;
+		int sent = 0;
+
+		CHECK_INT(clear_vip(n, "10.200.0.7"), 0);
+		CHECK_INT(set_vip(n, "10.200.0.7", "alice", 5), 0);
+		CHECK_INT(rag_nft_commit(n, err, sizeof(err)), 0);
+		drain(l);
+		nrecs = 0;
+		sa_of("10.200.0.7", 0, &s, &sl);
+		sa_of("198.51.100.10", 53, &d, &dl);
+		for (int i = 0; i < N; i++) {
+			int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || bind(fd, (struct sockaddr *)&s, sl) < 0)
+				abort();
+			sent += sendto(fd, "q", 1, 0, (struct sockaddr *)&d, dl) == 1;
+			close(fd);
+		}
+		CHECK_INT(sent, N);
+		drain(l);
+		for (size_t i = 0; i < nrecs; i++)
+			logged += recs[i].permit && recs[i].rule_id == 11 && recs[i].dport == 53;
+		memset(&sum, 0, sizeof(sum));
+		CHECK_INT(rag_nft_poll_suppressed(n, supp_fn, &sum, err, sizeof(err)), 0);
+		printf("test_nft: %d new permitted flows: %zu logged, %llu suppressed\n", N, logged,
+		       (unsigned long long)sum.permit_total);
+		CHECK(logged >= RAG_NFT_PERMIT_BURST && logged < (size_t)N / 2);
+		CHECK_INT(logged + sum.permit_total, N);
+		CHECK_INT(sum.total, 0);
+		CHECK(!strcmp(sum.user, "alice"));
 	}
 	rag_nflog_close(l);
 	rag_nft_close(n);

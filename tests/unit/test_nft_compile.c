@@ -233,6 +233,8 @@ static void test_first_match(void)
 		cfg.snaplen = 160;
 		cfg.deny_rate = 20;
 		cfg.deny_burst = 50;
+		cfg.permit_rate = 30;
+		cfg.permit_burst = 60;
 		cfg.dyn_size = 65536;
 		cfg.pool4_family = AF_INET;
 		cfg.pool4_len = 24;
@@ -256,7 +258,10 @@ static void test_first_match(void)
 			CHECK(strstr(t.s, "chain d10 {") != NULL);	/* deny + log */
 			CHECK(strstr(t.s, "log prefix \"rag:d:10\" group 7 snaplen 160 drop") != NULL);
 			CHECK(strstr(t.s, "chain p11 {") != NULL);	/* permit + log */
-			CHECK(strstr(t.s, "ct state new log prefix \"rag:p:11\"") != NULL);
+			CHECK(strstr(t.s, "ct state != new accept") != NULL);
+			CHECK(strstr(t.s, "update @plim4 { ip saddr limit rate 30/second burst 60 "
+				      "packets } log prefix \"rag:p:11\"") != NULL);
+			CHECK(strstr(t.s, "update @psup6 { ip6 saddr counter } accept") != NULL);
 			CHECK(strstr(t.s, "chain p12") == NULL);	/* no log */
 			CHECK(strstr(t.s, "chain d14") == NULL);
 			CHECK(strstr(t.s, "log prefix \"rag:d:0\"") != NULL);	/* default deny */
