@@ -882,47 +882,33 @@ static void emit_target(struct nftc_text *t, const struct nftc_rule *r)
 		nftc_text_printf(t, "%s", r->permit ? "accept" : "drop");
 }
 
-/* The rules of a deny chain: log at most deny_rate per second and user
- * (the source address), count the rest per user, drop. */
-static void emit_deny_chain(struct nftc_text *t, const struct nftc_table_cfg *cfg,
-			    const char *name, uint32_t rule_id)
+/* The rules of a logged chain: a deny chain logs at most deny_rate packets
+ * per second and user (the source address), counts the rest per user and
+ * drops; a permit chain does the same for the first packet of each flow
+ * (permit_rate), so a user opening flows as fast as they can (a scan of a
+ * permitted "any" service) cannot fill the disk either, and accepts. */
+static void emit_log_chain(struct nftc_text *t, const struct nftc_table_cfg *cfg,
+			   const char *name, bool permit, uint32_t rule_id)
 {
 	static const char *const fam[2][2] = { { "4", "ip" }, { "6", "ip6" } };
+	const char *verdict = permit ? "accept" : "drop";
+	char set = permit ? 'p' : 'd';
 
 	nftc_text_printf(t, "\tchain %s {\n", name);
+	if (permit)
+		nftc_text_printf(t, "\t\tct state != new accept\n");
 	for (int f = 0; f < 2; f++)
-		nftc_text_printf(t, "\t\tupdate @dlim%s { %s saddr limit rate %u/second burst %u "
-				 "packets } log prefix \"%s%u\" group %u snaplen %u drop\n",
-				 fam[f][0], fam[f][1], cfg->deny_rate, cfg->deny_burst,
-				 NFTC_PREFIX_DENY, rule_id, (unsigned int)cfg->nflog_group,
-				 (unsigned int)cfg->snaplen);
+		nftc_text_printf(t, "\t\tupdate @%clim%s { %s saddr limit rate %u/second burst %u "
+				 "packets } log prefix \"%s%u\" group %u snaplen %u %s\n",
+				 set, fam[f][0], fam[f][1],
+				 permit ? cfg->permit_rate : cfg->deny_rate,
+				 permit ? cfg->permit_burst : cfg->deny_burst,
+				 permit ? NFTC_PREFIX_PERMIT : NFTC_PREFIX_DENY, rule_id,
+				 (unsigned int)cfg->nflog_group, (unsigned int)cfg->snaplen, verdict);
 	for (int f = 0; f < 2; f++)
-		nftc_text_printf(t, "\t\tupdate @dsup%s { %s saddr counter } drop\n",
-				 fam[f][0], fam[f][1]);
-	nftc_text_printf(t, "\t\tdrop\n\t}\n");
-}
-
-/* The rules of a logged permit chain: the first packet of a flow is logged
- * at most permit_rate per second and user (the source address), the rest
- * counted per user; every packet is accepted.  A user opening flows as fast
- * as they can (a scan of a permitted "any" service) cannot fill the disk
- * either. */
-static void emit_permit_chain(struct nftc_text *t, const struct nftc_table_cfg *cfg,
-			      uint32_t rule_id)
-{
-	static const char *const fam[2][2] = { { "4", "ip" }, { "6", "ip6" } };
-
-	nftc_text_printf(t, "\tchain p%u {\n\t\tct state != new accept\n", rule_id);
-	for (int f = 0; f < 2; f++)
-		nftc_text_printf(t, "\t\tupdate @plim%s { %s saddr limit rate %u/second burst %u "
-				 "packets } log prefix \"%s%u\" group %u snaplen %u accept\n",
-				 fam[f][0], fam[f][1], cfg->permit_rate, cfg->permit_burst,
-				 NFTC_PREFIX_PERMIT, rule_id, (unsigned int)cfg->nflog_group,
-				 (unsigned int)cfg->snaplen);
-	for (int f = 0; f < 2; f++)
-		nftc_text_printf(t, "\t\tupdate @psup%s { %s saddr counter } accept\n",
-				 fam[f][0], fam[f][1]);
-	nftc_text_printf(t, "\t\taccept\n\t}\n");
+		nftc_text_printf(t, "\t\tupdate @%csup%s { %s saddr counter } %s\n",
+				 set, fam[f][0], fam[f][1], verdict);
+	nftc_text_printf(t, "\t\t%s\n\t}\n", verdict);
 }
 
 /* The elements of map m (family index f) named <name>v4 / <name>v6. */
@@ -1053,19 +1039,15 @@ void nftc_emit_table(struct nftc_text *t, const struct nftc_table_cfg *cfg,
 					 cfg->dyn_size);
 		}
 	}
-	emit_deny_chain(t, cfg, "deny", 0);
+	emit_log_chain(t, cfg, "deny", false, 0);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct nftc_rule *r = &p->rules[i];
 		char name[24];
 
 		if (!r->log || !used[i])
 			continue;
-		if (r->permit) {
-			emit_permit_chain(t, cfg, r->id);
-		} else {
-			snprintf(name, sizeof(name), "d%u", r->id);
-			emit_deny_chain(t, cfg, name, r->id);
-		}
+		snprintf(name, sizeof(name), "%c%u", r->permit ? 'p' : 'd', r->id);
+		emit_log_chain(t, cfg, name, r->permit, r->id);
 	}
 	for (size_t g = 0; g < p->ngroups; g++) {
 		char name[24];
