@@ -541,6 +541,7 @@ int main(int argc, char **argv)
 	uint64_t n_conn, n_auth, n_acl, size;
 	struct rusage ru;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* figures as they come, even into a file */
 	parse(argc, argv, &o);
 	printf("bench_logs: %" PRIu64 " rows over 90 days, %" PRIu64 " users, in %s\n",
 	       o.rows, o.users, o.dir);
