@@ -12,26 +12,7 @@
 # by openssl, a tampered member named by verify.
 set -u
 ragd=$1 ctl=$2
-tmp=$(mktemp -d)
-pid=
-fail=0
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-expect_rc() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; sed 's/^/    /' "$tmp/out" "$tmp/err" 2>/dev/null; fi
-}
-contains() { # file text what
-	if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in output:"; sed 's/^/    /' "$1"; fi
-}
-lacks() { # file text what
-	if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3"; fi
-}
+. "$(dirname "$0")/../tests/unit/cli_lib.sh"
 for tool in sqlite3 python3 tar; do
 	command -v $tool >/dev/null || { echo "FAIL - $tool is needed (packaging/install-deps.sh test)"; exit 1; }
 done
@@ -51,16 +32,6 @@ sock=$tmp/run/ragd.sock
 # parallel tests (and other ragd instances on the host) do not collide on 500
 export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
 export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
-start() {
-	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
-	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done  # 60 s: sanitizer builds, loaded hosts
-	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
-}
-stop() {
-	kill -TERM "$pid"; wait "$pid"; expect_rc 0 $? "SIGTERM exits 0"
-	pid=
-}
 # rag-ctl with the test's config; the socket comes from its control-socket
 c() { "$ctl" -c "$tmp/ragd.conf" "$@" >"$tmp/out" 2>"$tmp/err"; }
 

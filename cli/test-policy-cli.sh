@@ -11,26 +11,7 @@
 # change, persistence across a restart.  Runs unprivileged.
 set -u
 ragd=$1 ctl=$2
-tmp=$(mktemp -d)
-pid=
-fail=0
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-expect_rc() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; sed 's/^/    /' "$tmp/out" 2>/dev/null; fi
-}
-contains() { # file text what
-	if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in output:"; sed 's/^/    /' "$1"; fi
-}
-lacks() { # file text what
-	if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3"; fi
-}
+. "$(dirname "$0")/../tests/unit/cli_lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "FAIL - python3 is needed (JSON and raw socket checks)"; exit 1; }
 
 cat >"$tmp/ragd.conf" <<EOT
@@ -47,16 +28,7 @@ sock=$tmp/run/ragd.sock
 # IKE on unprivileged high ports (net.h), so parallel runs do not collide
 export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
 export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
-start() {
-	"$ragd" -f -v -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
-	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
-}
-stop() {
-	kill -TERM "$pid"; wait "$pid"; expect_rc 0 $? "SIGTERM exits 0"
-	pid=
-}
+RAGD_OPTS=-v
 c() { "$ctl" --socket "$sock" "$@" >"$tmp/out" 2>&1; }
 # raw REQUEST: what ragd answers to a request that did not come from rag-ctl
 raw() {

@@ -9,24 +9,7 @@
 #    of the generated CA on the second start.
 set -u
 ragd=$1 ctl=$2 data=$3
-tmp=$(mktemp -d)
-pid=
-fail=0
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	[ -n "${npid:-}" ] && kill "$npid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-expect_rc() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; fi
-}
-contains() { # file text what
-	if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in output:"; sed 's/^/    /' "$1"; fi
-}
+. "$(dirname "$0")/../tests/unit/cli_lib.sh"
 
 "$ragd" --version >"$tmp/out" 2>&1; expect_rc 0 $? "ragd --version"
 contains "$tmp/out" "ragd " "version printed"

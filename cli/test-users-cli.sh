@@ -7,26 +7,7 @@
 # users persist across a restart.  Runs unprivileged.
 set -u
 ragd=$1 ctl=$2
-tmp=$(mktemp -d)
-pid=
-fail=0
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-expect_rc() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; fi
-}
-contains() { # file text what
-	if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in output:"; sed 's/^/    /' "$1"; fi
-}
-lacks() { # file text what
-	if grep -qF -- "$2" "$1"; then bad "$3: '$2' found in $1"; else ok "$3"; fi
-}
+. "$(dirname "$0")/../tests/unit/cli_lib.sh"
 
 cat >"$tmp/ragd.conf" <<EOT
 [gateway]
@@ -43,16 +24,6 @@ sock=$tmp/run/ragd.sock
 # another ragd on this host (parallel tests) does not make this one fail
 export RAG_IKE_PORT=$((30000 + $$ % 15000 * 2))
 export RAG_NATT_PORT=$((RAG_IKE_PORT + 1))
-start() {
-	"$ragd" -f -c "$tmp/ragd.conf" 2>>"$tmp/ragd.log" &
-	pid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-	[ -S "$sock" ] && ok "ragd up" || bad "no control socket"
-}
-stop() {
-	kill -TERM "$pid"; wait "$pid"; expect_rc 0 $? "SIGTERM exits 0"
-	pid=
-}
 c() { "$ctl" --socket "$sock" "$@"; }
 
 start

@@ -14,23 +14,7 @@
 #    not synchronized.
 set -u
 ragd=$1 ctl=$2
-tmp=$(mktemp -d)
-pid=
-fail=0
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-expect_rc() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3 (exit $2)"; else bad "$3: exit $2, expected $1"; fi
-}
-expect() { # expected actual what
-	if [ "$1" = "$2" ]; then ok "$3"; else bad "$3: got '$2', expected '$1'"; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 command -v sqlite3 >/dev/null || { echo "FAIL - the sqlite3 CLI is needed"; exit 1; }
 
 cat >"$tmp/ragd.conf" <<EOT
