@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "pki.h"
 #include "secrets.h"
 
 /* DER of SubjectPublicKeyInfo { AlgorithmIdentifier { id-Ed25519 (1.3.101.112) },
@@ -119,33 +120,18 @@ bool logsign_verify(const uint8_t pk[LOGSIGN_PK_LEN], const uint8_t *msg, size_t
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
 }
 
-/* Write the PEM public key file atomically (temporary file, fsync, rename). */
+/* Write the PEM public key file atomically (pki.h). */
 static int write_pub(const char *path, const char *b64, char *err, size_t errlen)
 {
-	char tmp[4096], pem[LOGSIGN_PUB_PEM_MAX];
-	int fd, n, r = 0;
+	char pem[LOGSIGN_PUB_PEM_MAX];
+	int n, r;
 
 	n = snprintf(pem, sizeof(pem), PEM_BEGIN "\n%s\n" PEM_END "\n", b64);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		rag_seterr(err, errlen, "%s: %s", tmp, strerror(-r));
-		return r;
-	}
-	errno = 0;
-	if (fchmod(fd, 0644) < 0 || write(fd, pem, (size_t)n) != n || fsync(fd) < 0)
-		r = errno ? -errno : -EIO;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
+	if (n < 0 || (size_t)n >= sizeof(pem))
+		return -EINVAL;
+	r = rag_write_file_atomic(path, pem, (size_t)n, 0644);
+	if (r < 0)
 		rag_seterr(err, errlen, "%s: cannot write: %s", path, strerror(-r));
-	}
 	return r;
 }
 
