@@ -234,26 +234,9 @@ struct growbuf {
 static void collect(void *arg, const char *text)
 {
 	struct growbuf *b = arg;
-	size_t n = strlen(text);
 
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		char *ns;
-
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		ns = ncap <= RAG_CTL_MAX_RESPONSE ? realloc(b->s, ncap) : NULL;
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, text, n + 1);
-	b->len += n;
+	if (!b->oom && rag_appendf(&b->s, &b->len, &b->cap, RAG_CTL_MAX_RESPONSE, "%s", text) < 0)
+		b->oom = true;
 }
 
 static void refuse(struct out *o, int r, const char *msg);

@@ -207,38 +207,13 @@ static void resp_add(struct resp *r, const char *fmt, ...) __attribute__((format
 static void resp_add(struct resp *r, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (r->oom)
 		return;
-	for (;;) {
-		size_t room = r->cap - r->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(r->buf ? r->buf + r->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			r->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			r->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = r->cap ? r->cap * 2 : 1024;
-			char *nb;
-
-			while (ncap - r->len <= (size_t)n)
-				ncap *= 2;
-			if (ncap > RAG_CTL_MAX_RESPONSE || !(nb = realloc(r->buf, ncap))) {
-				r->oom = true;
-				return;
-			}
-			r->buf = nb;
-			r->cap = ncap;
-		}
-	}
+	va_start(ap, fmt);
+	if (rag_vappendf(&r->buf, &r->len, &r->cap, RAG_CTL_MAX_RESPONSE, fmt, ap) < 0)
+		r->oom = true;
+	va_end(ap);
 }
 
 /* See daemon.h. */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -149,6 +150,46 @@ char *rag_quote_str(char *out, size_t outlen, const char *in)
 	return rag_quote(out, outlen, in ? in : "", in ? strlen(in) : 0);
 }
 
+int rag_vappendf(char **s, size_t *len, size_t *cap, size_t max, const char *fmt, va_list ap)
+{
+	va_list aq;
+	size_t room = *cap - *len, nc;
+	char *ns;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(*s ? *s + *len : NULL, room, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < room) {
+		*len += (size_t)n;
+		return 0;
+	}
+	for (nc = *cap ? *cap * 2 : 1024; nc - *len <= (size_t)n; nc *= 2)
+		;
+	if ((max && nc > max) || !(ns = realloc(*s, nc)))
+		return -1;
+	*s = ns;
+	*cap = nc;
+	vsnprintf(*s + *len, nc - *len, fmt, ap);
+	*len += (size_t)n;
+	return 0;
+}
+
+/* See log.h. */
+int rag_appendf(char **s, size_t *len, size_t *cap, size_t max, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = rag_vappendf(s, len, cap, max, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* See log.h. */
 void rag_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

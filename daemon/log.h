@@ -62,4 +62,14 @@ void rag_format_utc(char *out, size_t outlen, long long t);
 void rag_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Append formatted text to the growing NUL-terminated buffer *s (*len bytes
+ * used, *cap allocated), growing it by doubling up to max bytes (0: no
+ * limit).  0, or -1 when it would exceed max or memory ran out (the buffer
+ * is then unchanged).  What the control responses and the nftables text
+ * are built with. */
+int rag_vappendf(char **s, size_t *len, size_t *cap, size_t max, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+int rag_appendf(char **s, size_t *len, size_t *cap, size_t max, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 #endif

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "log.h"
+
 /* ---- numbers ------------------------------------------------------------------------ */
 
 /* The low bits bits set (bits 0..128). */
@@ -801,39 +803,13 @@ void nftc_text_free(struct nftc_text *t)
 void nftc_text_printf(struct nftc_text *t, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (t->oom)
 		return;
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		{
-			size_t nc = t->cap ? t->cap : 4096;
-			char *ns;
-
-			while (nc - t->len <= (size_t)n)
-				nc *= 2;
-			ns = realloc(t->s, nc);
-			if (!ns) {
-				t->oom = true;
-				return;
-			}
-			t->s = ns;
-			t->cap = nc;
-		}
-	}
+	va_start(ap, fmt);
+	if (rag_vappendf(&t->s, &t->len, &t->cap, 0, fmt, ap) < 0)
+		t->oom = true;
+	va_end(ap);
 }
 
 /* One address as text. */
